@@ -1,0 +1,149 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/mentalspace/mentalspace/internal/access"
+	"github.com/mentalspace/mentalspace/internal/platform/apperr"
+	"github.com/mentalspace/mentalspace/internal/platform/clock"
+	"github.com/mentalspace/mentalspace/internal/platform/db"
+)
+
+// Log writes and reads the audit log, and is where services authorise: an
+// allowed action is recorded by the service with its change; a refused one is
+// recorded here, in a transaction of its own, because the refused change has none.
+type Log struct {
+	db     *db.DB
+	clock  clock.Clock
+	policy access.Policy
+}
+
+// NewLog returns the audit log over d.
+func NewLog(d *db.DB, c clock.Clock, p access.Policy) *Log { return &Log{db: d, clock: c, policy: p} }
+
+// Policy returns the permission policy the log enforces.
+func (l *Log) Policy() access.Policy { return l.policy }
+
+// Event is what a service tells the log; the actor fills who, where and how.
+type Event struct {
+	Action     Action
+	ObjectType string
+	ObjectID   string
+	ClientID   int64
+	Outcome    Outcome // default Success
+	Detail     string
+	// Role is the role used; Authorize returns it.
+	Role access.Role
+}
+
+func (l *Log) entry(a access.Actor, ev Event) *Entry {
+	if ev.Outcome == "" {
+		ev.Outcome = Success
+	}
+	return &Entry{
+		At: l.clock.Now(), UserID: a.UserID, Role: string(ev.Role), Action: ev.Action,
+		ObjectType: ev.ObjectType, ObjectID: ev.ObjectID, ClientID: ev.ClientID,
+		IP: a.IP, UserAgent: truncate(a.UserAgent, 300), Outcome: ev.Outcome, Detail: ev.Detail, RequestID: a.RequestID,
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// Record appends an entry for a's action inside tx, the transaction of the change itself.
+func (l *Log) Record(ctx context.Context, tx *db.Tx, a access.Actor, ev Event) error {
+	return appendEntry(ctx, tx, l.entry(a, ev))
+}
+
+// RecordAlone appends an entry in its own transaction, for events that change
+// nothing else (a failed login, a refused request).
+func (l *Log) RecordAlone(ctx context.Context, a access.Actor, ev Event) error {
+	return l.db.InTx(ctx, func(tx *db.Tx) error { return l.Record(ctx, tx, a, ev) })
+}
+
+// Authorize asks the policy whether a may do p on t. When refused it records a
+// denied entry for ev and returns a forbidden error; when allowed it returns
+// the role used, for the service's own entry.
+func (l *Log) Authorize(ctx context.Context, a access.Actor, p access.Permission, t access.Target, ev Event) (access.Role, error) {
+	d := l.policy.Decide(a, p, t)
+	if d.Allowed {
+		return d.Role, nil
+	}
+	ev.Outcome, ev.ClientID = Denied, t.ClientID
+	if ev.Detail == "" {
+		ev.Detail = "permission " + string(p)
+	}
+	if err := l.RecordAlone(ctx, a, ev); err != nil {
+		return "", apperr.Internal(fmt.Errorf("record denial: %w", err))
+	}
+	return "", apperr.Forbidden()
+}
+
+// Page is one page of the audit report.
+type Page struct {
+	Entries []Entry
+	Total   int
+}
+
+// Find returns entries for the report. Administrators only; the read itself
+// is audited. Errors: forbidden.
+func (l *Log) Find(ctx context.Context, a access.Actor, f Filter) (Page, error) {
+	ev := Event{Action: ActionRead, ObjectType: "audit_log"}
+	role, err := l.Authorize(ctx, a, access.PermAuditRead, access.Target{ClientID: f.ClientID}, ev)
+	if err != nil {
+		return Page{}, err
+	}
+	var p Page
+	err = l.db.InTx(ctx, func(tx *db.Tx) error {
+		if p.Entries, err = find(ctx, tx, f); err != nil {
+			return err
+		}
+		if f.BeforeSeq == 0 {
+			if p.Total, err = count(ctx, tx, f); err != nil {
+				return err
+			}
+		}
+		ev.Role, ev.ClientID = role, f.ClientID
+		return l.Record(ctx, tx, a, ev)
+	})
+	if err != nil {
+		return Page{}, apperr.As(err)
+	}
+	return p, nil
+}
+
+// Export streams every entry matching f to emit, newest first, and records
+// the export. Administrators only. Errors: forbidden.
+func (l *Log) Export(ctx context.Context, a access.Actor, f Filter, emit func(Entry) error) error {
+	ev := Event{Action: ActionExport, ObjectType: "audit_log"}
+	role, err := l.Authorize(ctx, a, access.PermAuditExport, access.Target{ClientID: f.ClientID}, ev)
+	if err != nil {
+		return err
+	}
+	ev.Role, ev.ClientID = role, f.ClientID
+	if err := l.RecordAlone(ctx, a, ev); err != nil {
+		return apperr.Internal(err)
+	}
+	f.Limit, f.Offset = 1000, 0
+	for {
+		page, err := find(ctx, l.db.Read(), f)
+		if err != nil {
+			return apperr.Internal(err)
+		}
+		for _, e := range page {
+			if err := emit(e); err != nil {
+				return err
+			}
+		}
+		if len(page) < f.Limit {
+			return nil
+		}
+		f.Offset += f.Limit
+	}
+}
