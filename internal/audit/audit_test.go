@@ -152,7 +152,7 @@ func TestFindFiltersSortsAndPages(t *testing.T) {
 			clk.Advance(time.Hour)
 		}
 		from := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC) // entries 3..
-		to := from.Add(10 * time.Hour)                         // ..12
+		to := from.Add(10 * time.Hour)                       // ..12
 		page, err := l.Find(ctx, admin, Filter{From: from, To: to, Action: ActionUpdate, Limit: 3, Sort: "at"})
 		if err != nil {
 			t.Fatal(err)

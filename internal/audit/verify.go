@@ -14,7 +14,9 @@ type BreakError struct {
 	Reason string
 }
 
-func (e *BreakError) Error() string { return fmt.Sprintf("audit chain broken at entry %d: %s", e.Seq, e.Reason) }
+func (e *BreakError) Error() string {
+	return fmt.Sprintf("audit chain broken at entry %d: %s", e.Seq, e.Reason)
+}
 
 // VerifyResult summarises a verification that passed.
 type VerifyResult struct {
