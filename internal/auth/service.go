@@ -491,7 +491,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip, userAgent, reques
 		return out, wrap(err)
 	}
 	idle := time.Duration(st.SessionIdleMinutes) * time.Minute
-	expired := now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > idle
+	expired := !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > idle
 	u, err := findUser(ctx, s.db.Read(), sess.UserID, "")
 	if err != nil {
 		return out, wrap(err)
