@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
@@ -146,4 +147,18 @@ func (l *Log) Export(ctx context.Context, a access.Actor, f Filter, emit func(En
 		}
 		f.Offset += f.Limit
 	}
+}
+
+// CountFailedLogins counts failed sign-ins since t, for the administrator's
+// home page. Errors: forbidden.
+func (l *Log) CountFailedLogins(ctx context.Context, a access.Actor, since time.Time) (int, error) {
+	if _, err := l.Authorize(ctx, a, access.PermAuditRead, access.Target{}, Event{Action: ActionRead, ObjectType: "audit_log"}); err != nil {
+		return 0, err
+	}
+	var n int
+	err := l.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE action = 'login' AND outcome = 'failed' AND at >= $1`, db.Micros(since)).Scan(&n)
+	if err != nil {
+		return 0, apperr.Internal(err)
+	}
+	return n, nil
 }

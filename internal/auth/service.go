@@ -708,3 +708,14 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
+
+// StaffSummary counts active accounts and those among them without MFA, for
+// the administrator's home page. Errors: forbidden.
+func (s *Service) StaffSummary(ctx context.Context, a access.Actor) (active, withoutMFA int, err error) {
+	if _, err := s.audit.Authorize(ctx, a, access.PermUsersRead, access.Target{}, audit.Event{Action: audit.ActionRead, ObjectType: "user"}); err != nil {
+		return 0, 0, err
+	}
+	err = s.db.Read().QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(CASE WHEN totp_enabled_at IS NULL THEN 1 ELSE 0 END), 0)
+		FROM users WHERE status = 'active'`).Scan(&active, &withoutMFA)
+	return active, withoutMFA, wrap(err)
+}

@@ -342,3 +342,11 @@ func (s *Service) SaveLocation(ctx context.Context, a access.Actor, l Location) 
 	})
 	return l.ID, wrap(err)
 }
+
+// Name returns the practice's name for page headers, or "" before setup.
+// It is public: the sign-in page shows it.
+func (s *Service) Name(ctx context.Context) string {
+	var name string
+	_ = s.db.Read().QueryRowContext(ctx, `SELECT name FROM practice WHERE id = 1`).Scan(&name)
+	return name
+}

@@ -1,0 +1,89 @@
+package app
+
+import (
+	"net/http"
+
+	"github.com/mentalspace/mentalspace/internal/access"
+	"github.com/mentalspace/mentalspace/internal/ui"
+)
+
+// Access says who may reach a route before its handler runs. The services
+// behind the handlers authorise again; this is the first gate, and the one the
+// route-table tests walk.
+type Access int
+
+// The access levels.
+const (
+	// Public routes answer anyone: sign-in, setup, health, static files.
+	Public Access = iota
+	// SignedIn routes need a session at any stage (second factor, enrolment, sign-out).
+	SignedIn
+	// Staff routes need a fully signed-in session holding Perm.
+	Staff
+	// Token routes need an API bearer token whose user holds Perm.
+	Token
+)
+
+// Route is one entry of the route table.
+type Route struct {
+	Method, Pattern string
+	Access          Access
+	Perm            access.Permission
+	Handler         http.HandlerFunc
+}
+
+// routes lists every route of every surface, in one place.
+func (a *App) routes() []Route {
+	h, api := a.ui, a.api
+	staticFiles := ui.Static().ServeHTTP
+	return []Route{
+		// Operations and assets.
+		{"GET", "/healthz", Public, "", a.healthz},
+		{"GET", "/readyz", Public, "", a.readyz},
+		{"GET", "/metrics", Public, "", a.metrics},
+		{"GET", "/static/", Public, "", staticFiles},
+		{"GET", "/", Public, "", h.NotFound},
+
+		// Setup and sign-in.
+		{"GET", "/setup", Public, "", h.ShowSetup},
+		{"POST", "/setup", Public, "", h.Setup},
+		{"GET", "/login", Public, "", h.ShowLogin},
+		{"POST", "/login", Public, "", h.Login},
+		{"GET", "/login/mfa", SignedIn, "", h.ShowMFAChallenge},
+		{"POST", "/login/mfa", SignedIn, "", h.CompleteMFA},
+		{"GET", "/mfa/setup", SignedIn, "", h.ShowMFAEnrol},
+		{"POST", "/mfa/setup", SignedIn, "", h.ConfirmMFAEnrol},
+		{"POST", "/logout", SignedIn, "", h.Logout},
+		{"POST", "/session/keepalive", SignedIn, "", h.KeepAlive},
+
+		// Staff pages.
+		{"GET", "/{$}", Staff, access.PermSelf, h.Home},
+		{"GET", "/account", Staff, access.PermSelf, h.ShowAccount},
+		{"POST", "/account/password", Staff, access.PermSelf, h.ChangePassword},
+		{"POST", "/account/recovery-codes", Staff, access.PermSelf, h.NewRecoveryCodes},
+		{"POST", "/account/sessions/revoke-all", Staff, access.PermSelf, h.RevokeAllSessions},
+		{"POST", "/account/sessions/{id}/revoke", Staff, access.PermSelf, h.RevokeSession},
+		{"POST", "/account/tokens", Staff, access.PermSelf, h.CreateToken},
+		{"POST", "/account/tokens/{id}/revoke", Staff, access.PermSelf, h.RevokeToken},
+		{"GET", "/staff", Staff, access.PermUsersRead, h.ListStaff},
+		{"GET", "/staff/new", Staff, access.PermUsersManage, h.NewStaff},
+		{"POST", "/staff", Staff, access.PermUsersManage, h.CreateStaff},
+		{"GET", "/staff/{id}", Staff, access.PermUsersManage, h.EditStaff},
+		{"POST", "/staff/{id}", Staff, access.PermUsersManage, h.UpdateStaff},
+		{"POST", "/staff/{id}/status", Staff, access.PermUsersManage, h.SetStaffStatus},
+		{"POST", "/staff/{id}/reset-mfa", Staff, access.PermUsersManage, h.ResetStaffMFA},
+		{"GET", "/settings", Staff, access.PermSettingsManage, h.ShowSettings},
+		{"POST", "/settings", Staff, access.PermSettingsManage, h.SaveSettings},
+		{"POST", "/settings/locations", Staff, access.PermSettingsManage, h.AddLocation},
+		{"GET", "/audit", Staff, access.PermAuditRead, h.ShowAudit},
+		{"GET", "/audit.csv", Staff, access.PermAuditExport, h.ExportAudit},
+
+		// JSON API.
+		{"GET", "/api/v1/openapi.json", Public, "", api.OpenAPI},
+		{"GET", "/api/v1/me", Token, access.PermSelf, api.Me},
+		{"GET", "/api/v1/users", Token, access.PermUsersRead, api.ListUsers},
+		{"POST", "/api/v1/users", Token, access.PermUsersManage, api.CreateUser},
+		{"GET", "/api/v1/users/{id}", Token, access.PermSelf, api.GetUser},
+		{"GET", "/api/v1/audit", Token, access.PermAuditRead, api.ListAudit},
+	}
+}
