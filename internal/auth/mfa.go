@@ -29,7 +29,8 @@ const (
 	RecoveryCodeCount = 10
 )
 
-func secretAAD(userID int64) string { return fmt.Sprintf("users.totp_secret:%d", userID) }
+// SecretAAD binds a sealed TOTP secret to its user row.
+func SecretAAD(userID int64) string { return fmt.Sprintf("users.totp_secret:%d", userID) }
 
 // Enrolment is what the enrolment page shows: the secret as text for manual
 // entry, the otpauth:// URL, and the URL as a QR code (a PNG data URL).
@@ -54,7 +55,7 @@ func (s *Service) BeginTOTP(ctx context.Context, a access.Actor) (Enrolment, err
 		return Enrolment{}, apperr.Invalid("Two-step sign-in is already on for your account.", nil)
 	}
 	if u.totpSecret != "" { // resume: the page was reloaded or the first code was wrong
-		secret, err := s.sealer.Decrypt(ctx, u.totpSecret, secretAAD(u.ID))
+		secret, err := s.sealer.Decrypt(ctx, u.totpSecret, SecretAAD(u.ID))
 		if err == nil {
 			return s.enrolment(u, string(secret))
 		}
@@ -63,7 +64,7 @@ func (s *Service) BeginTOTP(ctx context.Context, a access.Actor) (Enrolment, err
 	if err != nil {
 		return Enrolment{}, apperr.Internal(err)
 	}
-	sealed, err := s.sealer.Encrypt(ctx, []byte(key.Secret()), secretAAD(u.ID))
+	sealed, err := s.sealer.Encrypt(ctx, []byte(key.Secret()), SecretAAD(u.ID))
 	if err != nil {
 		return Enrolment{}, apperr.Internal(err)
 	}
@@ -137,7 +138,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a access.Actor, code string) 
 	if u.MFAEnabled || u.totpSecret == "" {
 		return nil, apperr.Invalid("Start again: open the set-up page to get a new code.", nil)
 	}
-	secret, err := s.sealer.Decrypt(ctx, u.totpSecret, secretAAD(u.ID))
+	secret, err := s.sealer.Decrypt(ctx, u.totpSecret, SecretAAD(u.ID))
 	if err != nil {
 		return nil, apperr.Internal(err)
 	}
@@ -205,7 +206,7 @@ func (s *Service) CompleteMFA(ctx context.Context, a access.Actor, code string) 
 	var step int64
 	recoveryID := int64(0)
 	if u.MFAEnabled {
-		secret, err := s.sealer.Decrypt(ctx, u.totpSecret, secretAAD(u.ID))
+		secret, err := s.sealer.Decrypt(ctx, u.totpSecret, SecretAAD(u.ID))
 		if err != nil {
 			return apperr.Internal(err)
 		}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mentalspace/mentalspace/internal/audit"
+	"github.com/mentalspace/mentalspace/internal/platform/config"
+	"github.com/mentalspace/mentalspace/internal/platform/db"
+)
+
+func cmdAudit(ctx context.Context, args []string, getenv func(string) string, s stdio) error {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(s.err, "Usage: mentalspace audit verify")
+		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
+			return errHelp
+		}
+		return errors.New("the only subcommand is verify")
+	}
+	cfg := config.Default()
+	fs := newFlagSet("audit verify", "", s)
+	check := commonFlags(fs, &cfg, getenv)
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if err := check(); err != nil {
+		return err
+	}
+	// Read-only: no migrations, no keys.
+	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL.Reveal(), Path: cfg.SQLitePath(), MaxConns: 2})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	start := time.Now()
+	res, err := audit.Verify(ctx, d, func(n int64) { fmt.Fprintf(s.err, "  %d entries checked…\n", n) })
+	took := time.Since(start)
+	if err != nil {
+		return err
+	}
+	rate := float64(res.Entries) / max(took.Seconds(), 1e-9)
+	fmt.Fprintf(s.out, "audit log intact: %d entries verified in %s (%.0f entries/s); head %s\n", res.Entries, took.Round(time.Millisecond), rate, res.HeadHash)
+	return nil
+}
