@@ -79,6 +79,7 @@ func serve(ctx context.Context, cfg config.Config, s stdio, ready func(e *env, u
 	}
 	url := fmt.Sprintf("%s://%s", scheme, ln.Addr())
 	engine := string(e.db.Engine)
+	e.log.Debug("configuration", "config", cfg.String())
 	e.log.Info("serving", "url", url, "engine", engine, "version", versionString(), "startup_ms", time.Since(start).Milliseconds())
 	if ready != nil {
 		if err := ready(e, url); err != nil {

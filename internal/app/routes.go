@@ -75,6 +75,7 @@ func (a *App) routes() []Route {
 		{"GET", "/settings", Staff, access.PermSettingsManage, h.ShowSettings},
 		{"POST", "/settings", Staff, access.PermSettingsManage, h.SaveSettings},
 		{"POST", "/settings/locations", Staff, access.PermSettingsManage, h.AddLocation},
+		{"POST", "/settings/locations/{id}/active", Staff, access.PermSettingsManage, h.SetLocationActive},
 		{"GET", "/audit", Staff, access.PermAuditRead, h.ShowAudit},
 		{"GET", "/audit.csv", Staff, access.PermAuditExport, h.ExportAudit},
 

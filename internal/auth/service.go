@@ -376,6 +376,9 @@ type LoginInput struct {
 	Email, Password string
 	IP, UserAgent   string
 	RequestID       string
+	// PreviousToken is the browser's current session cookie, if any: it is
+	// ended at sign-in so no older session id outlives the new one.
+	PreviousToken string
 }
 
 // Login checks a password and starts a session. The returned token goes in
@@ -432,6 +435,12 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, Session, er
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		if err := insertSession(ctx, tx, &sess, token); err != nil {
 			return err
+		}
+		if in.PreviousToken != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL`,
+				db.Micros(now), hashToken(in.PreviousToken)); err != nil {
+				return err
+			}
 		}
 		if err := clearThrottle(ctx, tx, keys[0]); err != nil {
 			return err

@@ -350,3 +350,25 @@ func (s *Service) Name(ctx context.Context) string {
 	_ = s.db.Read().QueryRowContext(ctx, `SELECT name FROM practice WHERE id = 1`).Scan(&name)
 	return name
 }
+
+// SetLocationActive retires a location or brings it back; locations are
+// never deleted because appointments and claims will refer to them.
+// Administrators only. Errors: forbidden, not_found.
+func (s *Service) SetLocationActive(ctx context.Context, a access.Actor, id int64, active bool) error {
+	ev := audit.Event{Action: audit.ActionUpdate, ObjectType: "location", ObjectID: audit.ObjectIDOf(id), Detail: "fields active"}
+	role, err := s.audit.Authorize(ctx, a, access.PermSettingsManage, access.Target{}, ev)
+	if err != nil {
+		return err
+	}
+	return wrap(s.db.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE locations SET active = $1, updated_at = $2 WHERE id = $3`, active, db.Micros(s.clock.Now()), id)
+		if err != nil {
+			return fmt.Errorf("update location: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.NotFound("location")
+		}
+		ev.Role = role
+		return s.audit.Record(ctx, tx, a, ev)
+	}))
+}

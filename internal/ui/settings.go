@@ -96,3 +96,16 @@ func (h *Handler) AddLocation(w http.ResponseWriter, r *http.Request) {
 	}
 	h.redirect(w, r, "/settings#locations", "Location added.")
 }
+
+// SetLocationActive retires or restores a location.
+func (h *Handler) SetLocationActive(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = h.Practice.SetLocationActive(r.Context(), current(r).Actor, id, r.PostFormValue("active") == "1")
+	}
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	h.redirect(w, r, "/settings#locations", "Location updated.")
+}

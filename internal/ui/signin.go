@@ -74,7 +74,11 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, email, password string) {
 	m := h.meta(r)
-	token, _, err := h.Auth.Login(r.Context(), auth.LoginInput{Email: email, Password: password, IP: m.IP, UserAgent: m.UserAgent, RequestID: m.RequestID})
+	in := auth.LoginInput{Email: email, Password: password, IP: m.IP, UserAgent: m.UserAgent, RequestID: m.RequestID}
+	if c, err := r.Cookie(h.Cookies.Name()); err == nil {
+		in.PreviousToken = c.Value
+	}
+	token, _, err := h.Auth.Login(r.Context(), in)
 	if err != nil {
 		if !apperr.Is(err, apperr.CodeUnauthorized) {
 			h.Error(w, r, err)

@@ -1,0 +1,562 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/mentalspace/mentalspace/internal/access"
+	"github.com/mentalspace/mentalspace/internal/auth"
+	"github.com/mentalspace/mentalspace/internal/platform/config"
+	"github.com/mentalspace/mentalspace/internal/platform/crypto"
+	"github.com/mentalspace/mentalspace/internal/platform/db"
+	"github.com/mentalspace/mentalspace/internal/platform/db/dbtest"
+)
+
+// testPassword is every test account's password.
+const testPassword = "violet kettle harbour lamp"
+
+// lockedBuffer collects a running command's output, safe to read while it writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// result is what a finished command left behind.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// install is one MentalSpace installation: a fresh data directory and, on
+// PostgreSQL, an empty schema of its own. Commands see only its environment.
+type install struct {
+	engine db.Engine
+	dir    string
+	env    map[string]string
+	// pgURL and schema locate the PostgreSQL database; empty on SQLite.
+	pgURL, schema string
+}
+
+// newInstall makes an empty installation on engine e. On PostgreSQL it
+// skips the test when no test server is configured (fails under CI).
+func newInstall(t testing.TB, e db.Engine) *install {
+	t.Helper()
+	in := &install{engine: e, dir: t.TempDir()}
+	in.env = map[string]string{"MENTALSPACE_DATA_DIR": in.dir}
+	if e == db.Postgres {
+		in.pgURL, in.schema = dbtest.PostgresSchema(t)
+		sep := "?"
+		if strings.Contains(in.pgURL, "?") {
+			sep = "&"
+		}
+		in.env["MENTALSPACE_DATABASE_URL"] = in.pgURL + sep + "search_path=" + in.schema
+	}
+	return in
+}
+
+func (in *install) getenv(k string) string { return in.env[k] }
+
+// run runs the command line args with stdin and waits for it.
+func (in *install) run(t testing.TB, stdin string, args ...string) result {
+	t.Helper()
+	var out, errw bytes.Buffer
+	code := run(t.Context(), args, in.getenv, strings.NewReader(stdin), &out, &errw)
+	return result{code: code, stdout: out.String(), stderr: errw.String()}
+}
+
+// mustRun runs args and fails the test unless they exit 0.
+func (in *install) mustRun(t testing.TB, stdin string, args ...string) result {
+	t.Helper()
+	r := in.run(t, stdin, args...)
+	if r.code != 0 {
+		t.Fatalf("mentalspace %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// setUp creates the practice and its administrator, admin@example.org.
+func (in *install) setUp(t testing.TB) {
+	t.Helper()
+	in.mustRun(t, testPassword+"\n", "user", "add", "--email", "admin@example.org", "--name", "Ada Admin", "--role", "admin")
+}
+
+// openDB opens the installation's database directly, behind the commands' back.
+func (in *install) openDB(t testing.TB) *db.DB {
+	t.Helper()
+	d, err := db.Open(t.Context(), db.Options{URL: in.pgURL, Schema: in.schema, Path: filepath.Join(in.dir, "mentalspace.db"), MaxConns: 2})
+	if err != nil {
+		t.Fatalf("open database: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// exec runs statements on the installation's database, in order.
+func (in *install) exec(t testing.TB, stmts ...string) {
+	t.Helper()
+	d := in.openDB(t)
+	for _, q := range stmts {
+		if _, err := d.Writer().ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	d.Close()
+}
+
+// withEnv opens the installation as the commands do, configured from the
+// same environment, and hands its services to fn.
+func (in *install) withEnv(t testing.TB, fn func(e *env)) {
+	t.Helper()
+	cfg := config.Default()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	check := cfg.Flags(fs, in.getenv)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := check(); err != nil {
+		t.Fatal(err)
+	}
+	e, err := open(t.Context(), cfg, stdio{in: strings.NewReader(""), out: io.Discard, err: io.Discard}, false)
+	if err != nil {
+		t.Fatalf("open installation: %v", err)
+	}
+	defer e.close()
+	fn(e)
+}
+
+// signIn signs email in with testPassword and returns the session's actor.
+func signIn(t testing.TB, e *env, email string) (access.Actor, auth.Stage) {
+	t.Helper()
+	ctx := t.Context()
+	tok, _, err := e.auth.Login(ctx, auth.LoginInput{Email: email, Password: testPassword, IP: "127.0.0.1", UserAgent: "test"})
+	if err != nil {
+		t.Fatalf("sign in %s: %v", email, err)
+	}
+	a, err := e.auth.Authenticate(ctx, tok, "127.0.0.1", "test", "")
+	if err != nil {
+		t.Fatalf("authenticate %s: %v", email, err)
+	}
+	return a.Actor, a.Stage
+}
+
+// beginTOTP starts authenticator enrolment for email and returns the secret.
+func (in *install) beginTOTP(t testing.TB, email string) string {
+	t.Helper()
+	var secret string
+	in.withEnv(t, func(e *env) {
+		a, _ := signIn(t, e, email)
+		en, err := e.auth.BeginTOTP(t.Context(), a)
+		if err != nil {
+			t.Fatalf("begin TOTP: %v", err)
+		}
+		secret = en.Secret
+	})
+	return secret
+}
+
+// confirmTOTP finishes enrolment for email with a code from secret.
+func (in *install) confirmTOTP(t testing.TB, email, secret string) {
+	t.Helper()
+	in.withEnv(t, func(e *env) {
+		a, _ := signIn(t, e, email)
+		if _, err := e.auth.ConfirmTOTP(t.Context(), a, code(t, secret, time.Now())); err != nil {
+			t.Fatalf("confirm TOTP: %v", err)
+		}
+	})
+}
+
+func code(t testing.TB, secret string, at time.Time) string {
+	t.Helper()
+	c, err := totp.GenerateCode(secret, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// server is a `serve` or `demo` running in a goroutine.
+type server struct {
+	URL         string
+	stdout      *lockedBuffer
+	stderr      *lockedBuffer
+	cancel      context.CancelFunc
+	done        chan int
+	stopped     bool
+	stopTimeout time.Duration
+}
+
+var servingRE = regexp.MustCompile(`msg=serving url=(\S+)`)
+
+// start runs args (serve or demo) until the test stops it, and waits for
+// the "serving" log line. The server is stopped at cleanup if the test did not.
+func (in *install) start(t testing.TB, args ...string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	go func() { s.done <- run(ctx, args, in.getenv, strings.NewReader(""), s.stdout, s.stderr) }()
+	t.Cleanup(func() {
+		if !s.stopped {
+			s.stop(t)
+		}
+	})
+	m := s.waitFor(t, s.stderr, servingRE)
+	s.URL = m[1]
+	return s
+}
+
+// waitFor polls buf until re matches it and returns the match. It fails the
+// test if the command exits first or nothing matches within ten seconds.
+func (s *server) waitFor(t testing.TB, buf *lockedBuffer, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(buf.String()); m != nil {
+			return m
+		}
+		select {
+		case code := <-s.done:
+			s.stopped = true
+			t.Fatalf("server exited with %d before %q appeared\nstdout: %s\nstderr: %s", code, re, s.stdout, s.stderr)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q within 10s\nstdout: %s\nstderr: %s", re, s.stdout, s.stderr)
+		}
+	}
+}
+
+// stop cancels the server's context, as SIGTERM does, and waits at most
+// five seconds for it to return.
+func (s *server) stop(t testing.TB) result {
+	t.Helper()
+	s.stopped = true
+	s.cancel()
+	select {
+	case code := <-s.done:
+		return result{code: code, stdout: s.stdout.String(), stderr: s.stderr.String()}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("server still running 5s after its context ended\nstderr: %s", s.stderr)
+		return result{}
+	}
+}
+
+// get requests path with the bearer token (none when empty) and returns the
+// status and body.
+func (s *server) get(t testing.TB, path, token string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
+}
+
+// eachEngine runs fn as subtests "sqlite" and "postgres".
+func eachEngine(t *testing.T, fn func(t *testing.T, e db.Engine)) {
+	t.Helper()
+	for _, e := range dbtest.Engines {
+		t.Run(string(e), func(t *testing.T) { fn(t, e) })
+	}
+}
+
+// checkResult reports how r differs from the wanted exit code and the
+// wanted pieces of output.
+func checkResult(t testing.TB, r result, wantCode int, wantOut, wantErr []string) {
+	t.Helper()
+	if r.code != wantCode {
+		t.Errorf("exit code = %d, want %d\nstdout: %s\nstderr: %s", r.code, wantCode, r.stdout, r.stderr)
+	}
+	for _, w := range wantOut {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("stdout does not contain %q:\n%s", w, r.stdout)
+		}
+	}
+	for _, w := range wantErr {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr does not contain %q:\n%s", w, r.stderr)
+		}
+	}
+}
+
+func TestCommandLine(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  []string
+		wantErr  []string
+	}{
+		{"Version", []string{"version"}, 0, []string{"mentalspace "}, nil},
+		{"Help", []string{"help"}, 0, []string{"Usage: mentalspace <command>", "keys"}, nil},
+		{"HelpFlag", []string{"--help"}, 0, []string{"Usage: mentalspace <command>"}, nil},
+		{"ErrNoArguments", nil, 2, []string{"Usage: mentalspace <command>"}, nil},
+		{"ErrUnknownCommand", []string{"frobnicate"}, 2, nil, []string{`unknown command "frobnicate"`, "Usage: mentalspace <command>"}},
+		{"ErrUnknownFlag", []string{"migrate", "--frobnicate"}, 1, nil, []string{"flag provided but not defined: -frobnicate"}},
+		{"ErrUnexpectedArgument", []string{"version", "extra"}, 1, nil, []string{"unexpected arguments: extra"}},
+		{"ErrUserNoSubcommand", []string{"user"}, 1, nil, []string{"name a subcommand"}},
+		{"ErrUserUnknownSubcommand", []string{"user", "delete"}, 1, nil, []string{`unknown subcommand "delete"`}},
+		{"ErrTokenNoSubcommand", []string{"token"}, 1, nil, []string{"the only subcommand is create"}},
+		{"ErrAuditNoSubcommand", []string{"audit"}, 1, nil, []string{"the only subcommand is verify"}},
+		{"ErrKeysNoSubcommand", []string{"keys"}, 1, nil, []string{"the only subcommand is rotate"}},
+		{"ErrBadAddr", []string{"serve", "--addr", "nonsense"}, 1, nil, []string{"not host:port"}},
+	}
+	// Every command's --help, and every subcommand's.
+	helps := [][]string{{"user", "add"}, {"user", "list"}, {"user", "disable"}, {"user", "reset-mfa"},
+		{"token", "create"}, {"audit", "verify"}, {"keys", "rotate"}}
+	for _, c := range commands() {
+		helps = append(helps, []string{c.name})
+	}
+	for _, h := range helps {
+		args := append(h, "--help")
+		tests = append(tests, struct {
+			name     string
+			args     []string
+			wantCode int
+			wantOut  []string
+			wantErr  []string
+		}{"Help_" + strings.Join(h, "_"), args, 0, nil, []string{"Usage: mentalspace " + h[0]}})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := newInstall(t, db.SQLite)
+			r := in.run(t, "", tt.args...)
+			checkResult(t, r, tt.wantCode, tt.wantOut, tt.wantErr)
+			// Nothing here may open, create or migrate a database.
+			if ents, err := os.ReadDir(in.dir); err != nil || len(ents) != 0 {
+				t.Errorf("data directory after %v holds %v (%v), want nothing", tt.args, ents, err)
+			}
+		})
+	}
+}
+
+func TestUserCommands(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e db.Engine) {
+		in := newInstall(t, e)
+		const admin, clinician = "admin@example.org", "clinician@example.org"
+		addAdmin := []string{"user", "add", "--email", admin, "--name", "Ada Admin", "--role", "admin", "--practice", "Harbour Counselling"}
+		addClinician := []string{"user", "add", "--email", clinician, "--name", "Cal Clinician", "--role", "clinician", "--credentials", "LCSW"}
+		// The steps run in order on one installation.
+		steps := []struct {
+			name     string
+			stdin    string
+			args     []string
+			wantCode int
+			wantOut  []string
+			wantErr  []string
+			// notOut must not appear on stdout.
+			notOut []string
+		}{
+			{"ErrFirstUserNotAdmin", testPassword + "\n", addClinician, 1, nil, []string{"the first account must be an administrator"}, nil},
+			{"ErrPasswordTooShort", "short pw\n", addAdmin, 1, nil, []string{"password: Use at least 12 characters"}, nil},
+			{"ErrPasswordCommon", "Password2024!\n", addAdmin, 1, nil, []string{"password: This password is too common"}, nil},
+			{"ErrPasswordMissing", "", addAdmin, 1, nil, []string{"give the password on standard input"}, nil},
+			{"ErrEmailMissing", testPassword + "\n", []string{"user", "add", "--name", "Ada Admin", "--role", "admin"}, 1, nil, []string{"--email is required"}, nil},
+			{"ErrRoleUnknown", testPassword + "\n", []string{"user", "add", "--email", admin, "--name", "Ada Admin", "--role", "wizard"}, 1, nil, []string{"--role must list"}, nil},
+			{"RefusalsChangedNothing", "", []string{"user", "list"}, 0, []string{"ID  EMAIL"}, nil, []string{"@example.org"}},
+			{"SetUpPracticeAndAdmin", testPassword + "\n", addAdmin, 0, []string{`created practice "Harbour Counselling" and administrator ` + admin}, nil, nil},
+			{"SecondAdminIsNoSetUp", "another long passphrase\n", []string{"user", "add", "--email", "other@example.org", "--name", "Other", "--role", "admin"}, 0, []string{"created other@example.org", "with roles admin"}, nil, []string{"created practice"}},
+			{"ErrClinicianPasswordCommon", "qwertyuiop123\n", addClinician, 1, nil, []string{"too common"}, nil},
+			{"AddClinician", testPassword + "\n", addClinician, 0, []string{"created " + clinician, "with roles clinician"}, nil, nil},
+			{"ErrEmailTaken", testPassword + "\n", addClinician, 1, nil, nil, nil},
+			{"ErrDisableEmailMissing", "", []string{"user", "disable"}, 1, nil, []string{"--email is required"}, nil},
+			{"ErrResetMFAEmailMissing", "", []string{"user", "reset-mfa"}, 1, nil, []string{"--email is required"}, nil},
+			{"ErrDisableUnknown", "", []string{"user", "disable", "--email", "nobody@example.org"}, 1, nil, nil, nil},
+			{"Disable", "", []string{"user", "disable", "--email", clinician}, 0, []string{"disabled " + clinician}, nil, nil},
+			{"ResetMFA", "", []string{"user", "reset-mfa", "--email", clinician}, 0, []string{"two-step sign-in reset for " + clinician}, nil, nil},
+		}
+		for _, st := range steps {
+			t.Run(st.name, func(t *testing.T) {
+				r := in.run(t, st.stdin, st.args...)
+				checkResult(t, r, st.wantCode, st.wantOut, st.wantErr)
+				for _, w := range st.notOut {
+					if strings.Contains(r.stdout, w) {
+						t.Errorf("stdout contains %q:\n%s", w, r.stdout)
+					}
+				}
+			})
+		}
+
+		t.Run("List", func(t *testing.T) {
+			r := in.mustRun(t, "", "user", "list")
+			got := map[string][]string{}
+			for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n")[1:] {
+				f := strings.Fields(line)
+				// ID EMAIL NAME… ROLES STATUS MFA: the name may hold spaces.
+				got[f[1]] = []string{f[len(f)-3], f[len(f)-2], f[len(f)-1]}
+			}
+			want := map[string][]string{
+				admin:               {"admin", "active", "off"},
+				"other@example.org": {"admin", "active", "off"},
+				clinician:           {"clinician", "disabled", "off"},
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("user list (-want +got):\n%s\n%s", diff, r.stdout)
+			}
+			if !strings.Contains(r.stdout, "Cal Clinician") {
+				t.Errorf("user list does not name the clinician:\n%s", r.stdout)
+			}
+		})
+
+		t.Run("ResetMFATurnsItOff", func(t *testing.T) {
+			in.confirmTOTP(t, admin, in.beginTOTP(t, admin))
+			if r := in.mustRun(t, "", "user", "list"); !regexp.MustCompile(`(?m)^1\s+admin@example.org\s.*\son\s*$`).MatchString(r.stdout) {
+				t.Fatalf("after enrolment the admin's MFA is not on:\n%s", r.stdout)
+			}
+			in.mustRun(t, "", "user", "reset-mfa", "--email", admin)
+			if r := in.mustRun(t, "", "user", "list"); !regexp.MustCompile(`(?m)^1\s+admin@example.org\s.*\soff\s*$`).MatchString(r.stdout) {
+				t.Fatalf("after reset-mfa the admin's MFA is not off:\n%s", r.stdout)
+			}
+		})
+	})
+}
+
+func TestLastAdminCannotBeDisabled(t *testing.T) {
+	in := newInstall(t, db.SQLite)
+	in.setUp(t)
+	r := in.run(t, "", "user", "disable", "--email", "admin@example.org")
+	checkResult(t, r, 1, nil, []string{"at least one active administrator"})
+}
+
+func TestTokenAndServe(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e db.Engine) {
+		in := newInstall(t, e)
+		in.setUp(t)
+		// A second administrator, so that the first may be disabled.
+		in.mustRun(t, testPassword+"\n", "user", "add", "--email", "second@example.org", "--name", "Sam Second", "--role", "admin")
+
+		checkResult(t, in.run(t, "", "token", "create"), 1, nil, []string{"--email is required"})
+		checkResult(t, in.run(t, "", "token", "create", "--email", "nobody@example.org"), 1, nil, nil)
+
+		r := in.mustRun(t, "", "token", "create", "--email", "admin@example.org", "--name", "test script")
+		if !regexp.MustCompile(`^mst_[A-Za-z0-9_-]+\n$`).MatchString(r.stdout) {
+			t.Fatalf("token create stdout = %q, want only the token on one line", r.stdout)
+		}
+		token := strings.TrimSpace(r.stdout)
+
+		srv := in.start(t, "serve", "--addr", "127.0.0.1:0")
+		if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
+			t.Fatalf("serving URL = %q, want http://127.0.0.1:PORT", srv.URL)
+		}
+
+		status, body := srv.get(t, "/api/v1/me", token)
+		if status != http.StatusOK {
+			t.Fatalf("GET /api/v1/me = %d %s, want 200", status, body)
+		}
+		var me struct {
+			Email  string   `json:"email"`
+			Name   string   `json:"name"`
+			Status string   `json:"status"`
+			Roles  []string `json:"roles"`
+		}
+		if err := json.Unmarshal(body, &me); err != nil {
+			t.Fatalf("GET /api/v1/me body %s: %v", body, err)
+		}
+		want := struct {
+			Email  string   `json:"email"`
+			Name   string   `json:"name"`
+			Status string   `json:"status"`
+			Roles  []string `json:"roles"`
+		}{"admin@example.org", "Ada Admin", "active", []string{"admin"}}
+		if diff := cmp.Diff(want, me); diff != "" {
+			t.Errorf("GET /api/v1/me (-want +got):\n%s", diff)
+		}
+		if status, body := srv.get(t, "/api/v1/me", ""); status != http.StatusUnauthorized {
+			t.Errorf("GET /api/v1/me without a token = %d %s, want 401", status, body)
+		}
+		if status, body := srv.get(t, "/api/v1/me", "mst_not-a-real-token"); status != http.StatusUnauthorized {
+			t.Errorf("GET /api/v1/me with a made-up token = %d %s, want 401", status, body)
+		}
+
+		// The operator disables the account while the server runs.
+		in.mustRun(t, "", "user", "disable", "--email", "admin@example.org")
+		if status, body := srv.get(t, "/api/v1/me", token); status != http.StatusUnauthorized {
+			t.Errorf("GET /api/v1/me after disable = %d %s, want 401", status, body)
+		}
+		checkResult(t, in.run(t, "", "token", "create", "--email", "admin@example.org"), 1, nil, []string{"disabled"})
+
+		start := time.Now()
+		r = srv.stop(t)
+		checkResult(t, r, 0, nil, []string{"msg=\"shutting down\"", "msg=stopped"})
+		t.Logf("graceful shutdown took %s", time.Since(start).Round(time.Millisecond))
+	})
+}
+
+// auditCount counts the installation's audit entries.
+func (in *install) auditCount(t testing.TB) int {
+	t.Helper()
+	d := in.openDB(t)
+	defer d.Close()
+	var n int
+	if err := d.Read().QueryRowContext(t.Context(), `SELECT count(*) FROM audit_log`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestAuditVerify(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e db.Engine) {
+		in := newInstall(t, e)
+		in.setUp(t)
+		in.mustRun(t, testPassword+"\n", "user", "add", "--email", "clinician@example.org", "--name", "Cal Clinician", "--role", "clinician")
+		n := in.auditCount(t)
+		if n < 3 {
+			t.Fatalf("audit log holds %d entries, want at least 3", n)
+		}
+		r := in.run(t, "", "audit", "verify")
+		checkResult(t, r, 0, []string{"audit log intact: " + strconv.Itoa(n) + " entries verified"}, nil)
+
+		// Someone with database access edits entry 2, getting past the
+		// append-only trigger first.
+		switch e {
+		case db.SQLite:
+			in.exec(t, `DROP TRIGGER audit_log_no_update`, `UPDATE audit_log SET detail = 'x' WHERE seq = 2`)
+		case db.Postgres:
+			in.exec(t, `ALTER TABLE audit_log DISABLE TRIGGER USER`, `UPDATE audit_log SET detail = 'x' WHERE seq = 2`)
+		}
+		r = in.run(t, "", "audit", "verify")
+		checkResult(t, r, 1, nil, []string{"audit chain broken at entry 2", "altered"})
+		if r.stdout != "" {
+			t.Errorf("stdout after a failed verify = %q, want nothing", r.stdout)
+		}
+	})
+}
+

@@ -1,0 +1,312 @@
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"flag"
+	"fmt"
+	"hash"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/mentalspace/mentalspace/internal/platform/db"
+	"github.com/mentalspace/mentalspace/internal/platform/db/dbtest"
+)
+
+// go test ./internal/audit -run '^$' -bench Verify -benchtime 1x -audit.entries 10000000
+var (
+	benchEntries = flag.Int("audit.entries", 100_000, "entries in the log BenchmarkVerify checks")
+	benchSQLite  = flag.String("audit.sqlite", "", "SQLite `file` for BenchmarkVerify, kept afterwards: its log is filled when empty and "+
+		"reused when it holds -audit.entries entries (default: a temporary file)")
+)
+
+// BenchmarkVerify measures Verify over a log of -audit.entries entries on
+// each engine and reports entries checked per second.
+func BenchmarkVerify(b *testing.B) {
+	n := *benchEntries
+	for _, engine := range dbtest.Engines {
+		b.Run(fmt.Sprintf("%s/entries=%d", engine, n), func(b *testing.B) {
+			ctx := context.Background()
+			var d *db.DB
+			if engine == db.SQLite && *benchSQLite != "" {
+				d = openKept(b, *benchSQLite)
+			} else {
+				d = dbtest.Open(b, engine)
+			}
+			if seq := headSeq(b, d); seq == 0 {
+				start := time.Now()
+				fillLog(b, d, n)
+				b.Logf("filled %d entries in %s", n, time.Since(start).Round(time.Millisecond))
+			} else if seq != int64(n) {
+				b.Fatalf("the log holds %d entries, not %d", seq, n)
+			}
+			runs := 0
+			for b.Loop() {
+				res, err := Verify(ctx, d, nil)
+				if err != nil || res.Entries != int64(n) {
+					b.Fatalf("Verify = %+v, %v; want %d entries", res, err, n)
+				}
+				runs++
+			}
+			b.ReportMetric(float64(n)*float64(runs)/b.Elapsed().Seconds(), "entries/s")
+		})
+	}
+}
+
+// TestFillLog checks that the benchmark's log is one Verify accepts.
+func TestFillLog(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		fillLog(t, d, 2500)
+		res, err := Verify(context.Background(), d, nil)
+		if err != nil || res.Entries != 2500 {
+			t.Fatalf("Verify = %+v, %v; want 2500 entries", res, err)
+		}
+	})
+}
+
+// openKept opens (creating and migrating if need be) the SQLite file at path
+// and leaves it in place afterwards.
+func openKept(tb testing.TB, path string) *db.DB {
+	tb.Helper()
+	d, err := db.Open(context.Background(), db.Options{Path: path})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+func headSeq(tb testing.TB, d *db.DB) int64 {
+	tb.Helper()
+	var seq int64
+	if err := d.Read().QueryRowContext(context.Background(), `SELECT seq FROM audit_head WHERE id = 1`).Scan(&seq); err != nil {
+		tb.Fatal(err)
+	}
+	return seq
+}
+
+// fillLog appends n realistic entries with a valid chain to d's empty audit
+// log, far faster than Record: hashes are computed here, rows go in large
+// batches (multi-row INSERTs in big transactions on SQLite, COPY on
+// PostgreSQL), and the head is moved once at the end.
+func fillLog(tb testing.TB, d *db.DB, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	g := newEntryGen(1)
+	var err error
+	if d.Engine == db.Postgres {
+		err = fillPostgres(ctx, d, g, n)
+	} else {
+		err = fillSQLite(ctx, d, g, n)
+	}
+	if err != nil {
+		tb.Fatalf("fill audit log: %v", err)
+	}
+	if _, err := d.Writer().ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, g.seq, g.prev); err != nil {
+		tb.Fatalf("fill audit log: move head: %v", err)
+	}
+}
+
+const auditColumns = "seq, at, user_id, role, action, object_type, object_id, client_id, ip, user_agent, outcome, detail, request_id, prev_hash, hash"
+
+// row is e as stored: NULL for a zero user or client id.
+func row(e *Entry) []any {
+	var userID, clientID any
+	if e.UserID != 0 {
+		userID = e.UserID
+	}
+	if e.ClientID != 0 {
+		clientID = e.ClientID
+	}
+	return []any{e.Seq, db.Micros(e.At), userID, e.Role, string(e.Action), e.ObjectType, e.ObjectID, clientID,
+		e.IP, e.UserAgent, string(e.Outcome), e.Detail, e.RequestID, e.PrevHash, e.Hash}
+}
+
+func fillSQLite(ctx context.Context, d *db.DB, g *entryGen, n int) error {
+	// A bulk load, not a clinic: no fsync per commit, and room for the four
+	// indexes in the page cache. The writer is a single connection, so these
+	// stay on it until they are set back.
+	w := d.Writer()
+	if _, err := w.ExecContext(ctx, `PRAGMA synchronous = OFF`); err != nil {
+		return err
+	}
+	if _, err := w.ExecContext(ctx, `PRAGMA cache_size = -1048576`); err != nil {
+		return err
+	}
+	defer w.ExecContext(ctx, `PRAGMA cache_size = -2000`)
+	defer w.ExecContext(ctx, `PRAGMA synchronous = FULL`)
+
+	const perInsert, perTx = 1000, 200_000 // 15 000 parameters, below SQLite's 32 766
+	insert := func(tx *db.Tx, rows int, args []any) error {
+		var q strings.Builder
+		q.WriteString("INSERT INTO audit_log (" + auditColumns + ") VALUES ")
+		for r := range rows {
+			if r > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteByte('(')
+			for c := range 15 {
+				if c > 0 {
+					q.WriteByte(',')
+				}
+				q.WriteString("$" + strconv.Itoa(r*15+c+1))
+			}
+			q.WriteByte(')')
+		}
+		_, err := tx.ExecContext(ctx, q.String(), args...)
+		return err
+	}
+	for done := 0; done < n; {
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			args := make([]any, 0, perInsert*15)
+			for end := min(done+perTx, n); done < end; {
+				rows := min(perInsert, end-done)
+				args = args[:0]
+				for range rows {
+					args = append(args, row(g.next())...)
+				}
+				if err := insert(tx, rows, args); err != nil {
+					return err
+				}
+				done += rows
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// Fold the WAL into the file, so the database stands alone.
+	_, err := w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return err
+}
+
+func fillPostgres(ctx context.Context, d *db.DB, g *entryGen, n int) error {
+	cols := strings.Split(strings.ReplaceAll(auditColumns, " ", ""), ",")
+	const perCopy = 500_000
+	for done := 0; done < n; {
+		rows := min(perCopy, n-done)
+		i := 0
+		_, err := d.Pool.CopyFrom(ctx, pgx.Identifier{"audit_log"}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+			if i == rows {
+				return nil, nil
+			}
+			i++
+			return row(g.next()), nil
+		}))
+		if err != nil {
+			return err
+		}
+		done += rows
+	}
+	_, err := d.Pool.Exec(ctx, `ANALYZE audit_log`)
+	return err
+}
+
+// entryGen makes a plausible day-to-day log: a practice of 40 staff and
+// 5000 clients, mostly chart reads and edits, some sign-ins, the odd denial,
+// each entry chained to the one before.
+type entryGen struct {
+	r     *rand.Rand
+	h     hash.Hash
+	buf   []byte
+	at    time.Time
+	seq   int64
+	prev  string
+	e     Entry
+	staff []staffMember
+}
+
+type staffMember struct {
+	id           int64
+	role, ip, ua string
+}
+
+var userAgents = []string{
+	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+	"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+	"Mozilla/5.0 (iPad; CPU OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+}
+
+func newEntryGen(seed uint64) *entryGen {
+	g := &entryGen{r: rand.New(rand.NewPCG(seed, seed)), h: sha256.New(), at: time.Date(2024, 1, 2, 8, 0, 0, 0, time.UTC)}
+	roles := []string{"admin", "frontdesk", "frontdesk", "biller", "biller", "supervisor"}
+	for i := range 40 {
+		role := "clinician"
+		switch {
+		case i < len(roles):
+			role = roles[i]
+		case i%5 == 0:
+			role = "associate"
+		}
+		g.staff = append(g.staff, staffMember{id: int64(i + 1), role: role,
+			ip: fmt.Sprintf("10.20.%d.%d", i/8, 10+i), ua: userAgents[i%len(userAgents)]})
+	}
+	return g
+}
+
+var objectTypes = []string{"client", "appointment", "appointment", "note", "note", "note", "diagnosis", "measure", "document", "invoice", "claim", "payment"}
+
+// next returns the next entry; it is valid until the following call.
+func (g *entryGen) next() *Entry {
+	g.seq++
+	g.at = g.at.Add(time.Duration(g.r.Int64N(int64(4 * time.Second))))
+	s := g.staff[g.r.IntN(len(g.staff))]
+	e := &g.e
+	*e = Entry{Seq: g.seq, At: g.at.Truncate(time.Microsecond), UserID: s.id, Role: s.role, IP: s.ip, UserAgent: s.ua,
+		Outcome: Success, RequestID: fmt.Sprintf("%016x", g.r.Uint64()), PrevHash: g.prev}
+	client := int64(1 + g.r.IntN(5000))
+	object := func(t string) {
+		e.ObjectType, e.ObjectID, e.ClientID = t, ObjectIDOf(1+g.r.Int64N(2_000_000)), client
+		if t == "client" {
+			e.ObjectID = ObjectIDOf(client)
+		}
+	}
+	switch p := g.r.IntN(100); {
+	case p < 55:
+		e.Action = ActionRead
+		object(objectTypes[g.r.IntN(len(objectTypes))])
+	case p < 72:
+		e.Action = ActionUpdate
+		object(objectTypes[g.r.IntN(len(objectTypes))])
+		e.Detail = "fields status, start_at"
+	case p < 82:
+		e.Action = ActionCreate
+		object(objectTypes[g.r.IntN(len(objectTypes))])
+	case p < 88:
+		e.Action, e.ObjectType, e.ObjectID = ActionLogin, "user", ObjectIDOf(s.id)
+		e.Role, e.Detail = "", "password+totp"
+	case p < 93:
+		e.Action, e.ObjectType, e.ObjectID = ActionLogout, "session", ObjectIDOf(1+g.r.Int64N(1_000_000))
+		e.Role, e.Detail = "", "timed out"
+	case p < 96:
+		e.Action = ActionPrint
+		object("note")
+	case p < 97:
+		e.Action = ActionExport
+		object("document")
+	case p < 98:
+		e.Action = ActionDisclose
+		object("note")
+		e.Detail = "roi 4711"
+	case p < 99:
+		e.Action, e.Outcome = ActionRead, Denied
+		object("note")
+		e.Role, e.Detail = "", "permission notes.read"
+	default:
+		e.Action, e.Outcome, e.ObjectType = ActionLogin, Failed, "user"
+		e.UserID, e.Role, e.Detail = 0, "", "bad password"
+	}
+	e.Hash, g.buf = computeHash(g.h, g.buf, e)
+	g.prev = e.Hash
+	return e
+}
