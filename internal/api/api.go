@@ -93,7 +93,9 @@ func limit(r *http.Request, def, maxLimit int) (int, error) {
 	return n, nil
 }
 
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) { web.JSONError(w, r, h.Log, err) }
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	web.JSONError(w, r, h.Log, err)
+}
 
 // Me returns the token's user.
 func (h *Handler) Me(w http.ResponseWriter, r *http.Request) {

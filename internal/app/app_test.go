@@ -182,7 +182,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	var doc struct {
-		OpenAPI string                               `json:"openapi"`
+		OpenAPI string                                `json:"openapi"`
 		Paths   map[string]map[string]json.RawMessage `json:"paths"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {

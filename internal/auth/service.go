@@ -717,7 +717,6 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-
 // StaffSummary counts active accounts and those among them without MFA, for
 // the administrator's home page. Errors: forbidden.
 func (s *Service) StaffSummary(ctx context.Context, a access.Actor) (active, withoutMFA int, err error) {

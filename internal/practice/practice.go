@@ -198,7 +198,9 @@ type Service struct {
 }
 
 // NewService returns the practice service.
-func NewService(d *db.DB, c clock.Clock, l *audit.Log) *Service { return &Service{db: d, clock: c, audit: l} }
+func NewService(d *db.DB, c clock.Clock, l *audit.Log) *Service {
+	return &Service{db: d, clock: c, audit: l}
+}
 
 // Settings returns the settings for any signed-in staff member.
 // Errors: forbidden, not_found before setup.
