@@ -147,10 +147,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a access.Actor, code string) 
 	if step == 0 {
 		return nil, apperr.Invalid("Please correct the highlighted fields.", map[string]string{"code": "That code did not match. Enter the 6-digit code your app shows now."})
 	}
-	codes := make([]string, RecoveryCodeCount)
-	for i := range codes {
-		codes[i] = newRecoveryCode()
-	}
+	codes := newRecoveryCodes()
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_enabled_at = $1, totp_last_step = $2, version = version + 1, updated_at = $1
 			WHERE id = $3 AND totp_enabled_at IS NULL`, db.Micros(now), step, u.ID)
@@ -290,10 +287,7 @@ func (s *Service) NewRecoveryCodes(ctx context.Context, a access.Actor, password
 	if !verifyPassword(password, u.passwordHash) {
 		return nil, apperr.Invalid("Please correct the highlighted fields.", map[string]string{"password": "This is not your current password."})
 	}
-	codes := make([]string, RecoveryCodeCount)
-	for i := range codes {
-		codes[i] = newRecoveryCode()
-	}
+	codes := newRecoveryCodes()
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		if err := replaceRecoveryCodes(ctx, tx, u.ID, codes); err != nil {
 			return err

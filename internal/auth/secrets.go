@@ -25,6 +25,15 @@ func hashToken(t string) string {
 	return hex.EncodeToString(s[:])
 }
 
+// newRecoveryCodes returns a fresh set of recovery codes.
+func newRecoveryCodes() []string {
+	codes := make([]string, RecoveryCodeCount)
+	for i := range codes {
+		codes[i] = newRecoveryCode()
+	}
+	return codes
+}
+
 // newRecoveryCode returns a code such as "k3fq-9mzt-x2pa".
 func newRecoveryCode() string {
 	b := make([]byte, 8)
