@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/mentalspace/mentalspace/internal/audit"
@@ -28,7 +29,13 @@ func cmdAudit(ctx context.Context, args []string, getenv func(string) string, s 
 	if err := check(); err != nil {
 		return err
 	}
-	// Read-only: no migrations, no keys.
+	// Read-only: no migrations, no keys, and no empty database made where
+	// there was none (opening a missing SQLite file creates it).
+	if cfg.DatabaseURL == "" {
+		if _, err := os.Stat(cfg.SQLitePath()); err != nil {
+			return fmt.Errorf("no database at %s", cfg.SQLitePath())
+		}
+	}
 	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL.Reveal(), Path: cfg.SQLitePath(), MaxConns: 2})
 	if err != nil {
 		return err

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -130,9 +133,8 @@ func (in *install) exec(t testing.TB, stmts ...string) {
 	d.Close()
 }
 
-// withEnv opens the installation as the commands do, configured from the
-// same environment, and hands its services to fn.
-func (in *install) withEnv(t testing.TB, fn func(e *env)) {
+// config is the Config the commands parse from the installation's environment.
+func (in *install) config(t testing.TB) config.Config {
 	t.Helper()
 	cfg := config.Default()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
@@ -143,7 +145,14 @@ func (in *install) withEnv(t testing.TB, fn func(e *env)) {
 	if err := check(); err != nil {
 		t.Fatal(err)
 	}
-	e, err := open(t.Context(), cfg, stdio{in: strings.NewReader(""), out: io.Discard, err: io.Discard}, false)
+	return cfg
+}
+
+// withEnv opens the installation as the commands do, configured from the
+// same environment, and hands its services to fn.
+func (in *install) withEnv(t testing.TB, fn func(e *env)) {
+	t.Helper()
+	e, err := open(t.Context(), in.config(t), stdio{in: strings.NewReader(""), out: io.Discard, err: io.Discard}, false)
 	if err != nil {
 		t.Fatalf("open installation: %v", err)
 	}
@@ -203,13 +212,12 @@ func code(t testing.TB, secret string, at time.Time) string {
 
 // server is a `serve` or `demo` running in a goroutine.
 type server struct {
-	URL         string
-	stdout      *lockedBuffer
-	stderr      *lockedBuffer
-	cancel      context.CancelFunc
-	done        chan int
-	stopped     bool
-	stopTimeout time.Duration
+	URL     string
+	stdout  *lockedBuffer
+	stderr  *lockedBuffer
+	cancel  context.CancelFunc
+	done    chan int
+	stopped bool
 }
 
 var servingRE = regexp.MustCompile(`msg=serving url=(\S+)`)
@@ -267,6 +275,32 @@ func (s *server) stop(t testing.TB) result {
 	}
 }
 
+// noJobsRunning fails the test unless every goroutine of the job runner
+// (River) has ended within two seconds: a server that returned must not
+// leave jobs working on a closed database. It looks at every goroutine in the
+// process, which is why the tests in this package do not run in parallel.
+func noJobsRunning(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	buf := make([]byte, 1<<20)
+	for {
+		var river []string
+		n := runtime.Stack(buf, true)
+		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+			if strings.Contains(g, "github.com/riverqueue/river") {
+				river = append(river, g)
+			}
+		}
+		if len(river) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d job runner goroutines still running after the server returned; the first:\n%s", len(river), river[0])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // get requests path with the bearer token (none when empty) and returns the
 // status and body.
 func (s *server) get(t testing.TB, path, token string) (int, []byte) {
@@ -318,13 +352,14 @@ func checkResult(t testing.TB, r result, wantCode int, wantOut, wantErr []string
 }
 
 func TestCommandLine(t *testing.T) {
-	tests := []struct {
+	type test struct {
 		name     string
 		args     []string
 		wantCode int
 		wantOut  []string
 		wantErr  []string
-	}{
+	}
+	tests := []test{
 		{"Version", []string{"version"}, 0, []string{"mentalspace "}, nil},
 		{"Help", []string{"help"}, 0, []string{"Usage: mentalspace <command>", "keys"}, nil},
 		{"HelpFlag", []string{"--help"}, 0, []string{"Usage: mentalspace <command>"}, nil},
@@ -346,14 +381,8 @@ func TestCommandLine(t *testing.T) {
 		helps = append(helps, []string{c.name})
 	}
 	for _, h := range helps {
-		args := append(h, "--help")
-		tests = append(tests, struct {
-			name     string
-			args     []string
-			wantCode int
-			wantOut  []string
-			wantErr  []string
-		}{"Help_" + strings.Join(h, "_"), args, 0, nil, []string{"Usage: mentalspace " + h[0]}})
+		args := append(slices.Clone(h), "--help")
+		tests = append(tests, test{"Help_" + strings.Join(h, "_"), args, 0, nil, []string{"Usage: mentalspace " + strings.Join(h, " ")}})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -393,13 +422,13 @@ func TestUserCommands(t *testing.T) {
 			{"ErrRoleUnknown", testPassword + "\n", []string{"user", "add", "--email", admin, "--name", "Ada Admin", "--role", "wizard"}, 1, nil, []string{"--role must list"}, nil},
 			{"RefusalsChangedNothing", "", []string{"user", "list"}, 0, []string{"ID  EMAIL"}, nil, []string{"@example.org"}},
 			{"SetUpPracticeAndAdmin", testPassword + "\n", addAdmin, 0, []string{`created practice "Harbour Counselling" and administrator ` + admin}, nil, nil},
-			{"SecondAdminIsNoSetUp", "another long passphrase\n", []string{"user", "add", "--email", "other@example.org", "--name", "Other", "--role", "admin"}, 0, []string{"created other@example.org", "with roles admin"}, nil, []string{"created practice"}},
+			{"SecondAdminIsNotSetUp", "another long passphrase\n", []string{"user", "add", "--email", "other@example.org", "--name", "Other", "--role", "admin"}, 0, []string{"created other@example.org", "with roles admin"}, nil, []string{"created practice"}},
 			{"ErrClinicianPasswordCommon", "qwertyuiop123\n", addClinician, 1, nil, []string{"too common"}, nil},
 			{"AddClinician", testPassword + "\n", addClinician, 0, []string{"created " + clinician, "with roles clinician"}, nil, nil},
-			{"ErrEmailTaken", testPassword + "\n", addClinician, 1, nil, nil, nil},
+			{"ErrEmailTaken", testPassword + "\n", addClinician, 1, nil, []string{"email: Another account already uses this email address"}, nil},
 			{"ErrDisableEmailMissing", "", []string{"user", "disable"}, 1, nil, []string{"--email is required"}, nil},
 			{"ErrResetMFAEmailMissing", "", []string{"user", "reset-mfa"}, 1, nil, []string{"--email is required"}, nil},
-			{"ErrDisableUnknown", "", []string{"user", "disable", "--email", "nobody@example.org"}, 1, nil, nil, nil},
+			{"ErrDisableUnknown", "", []string{"user", "disable", "--email", "nobody@example.org"}, 1, nil, []string{"not found"}, nil},
 			{"Disable", "", []string{"user", "disable", "--email", clinician}, 0, []string{"disabled " + clinician}, nil, nil},
 			{"ResetMFA", "", []string{"user", "reset-mfa", "--email", clinician}, 0, []string{"two-step sign-in reset for " + clinician}, nil, nil},
 		}
@@ -431,7 +460,7 @@ func TestUserCommands(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("user list (-want +got):\n%s\n%s", diff, r.stdout)
 			}
-			if !strings.Contains(r.stdout, "Cal Clinician") {
+			if !strings.Contains(r.stdout, "Cal Clinician, LCSW") {
 				t.Errorf("user list does not name the clinician:\n%s", r.stdout)
 			}
 		})
@@ -464,7 +493,7 @@ func TestTokenAndServe(t *testing.T) {
 		in.mustRun(t, testPassword+"\n", "user", "add", "--email", "second@example.org", "--name", "Sam Second", "--role", "admin")
 
 		checkResult(t, in.run(t, "", "token", "create"), 1, nil, []string{"--email is required"})
-		checkResult(t, in.run(t, "", "token", "create", "--email", "nobody@example.org"), 1, nil, nil)
+		checkResult(t, in.run(t, "", "token", "create", "--email", "nobody@example.org"), 1, nil, []string{"not found"})
 
 		r := in.mustRun(t, "", "token", "create", "--email", "admin@example.org", "--name", "test script")
 		if !regexp.MustCompile(`^mst_[A-Za-z0-9_-]+\n$`).MatchString(r.stdout) {
@@ -481,21 +510,17 @@ func TestTokenAndServe(t *testing.T) {
 		if status != http.StatusOK {
 			t.Fatalf("GET /api/v1/me = %d %s, want 200", status, body)
 		}
-		var me struct {
+		type user struct {
 			Email  string   `json:"email"`
 			Name   string   `json:"name"`
 			Status string   `json:"status"`
 			Roles  []string `json:"roles"`
 		}
+		var me user
 		if err := json.Unmarshal(body, &me); err != nil {
 			t.Fatalf("GET /api/v1/me body %s: %v", body, err)
 		}
-		want := struct {
-			Email  string   `json:"email"`
-			Name   string   `json:"name"`
-			Status string   `json:"status"`
-			Roles  []string `json:"roles"`
-		}{"admin@example.org", "Ada Admin", "active", []string{"admin"}}
+		want := user{Email: "admin@example.org", Name: "Ada Admin", Status: "active", Roles: []string{"admin"}}
 		if diff := cmp.Diff(want, me); diff != "" {
 			t.Errorf("GET /api/v1/me (-want +got):\n%s", diff)
 		}
@@ -517,6 +542,7 @@ func TestTokenAndServe(t *testing.T) {
 		r = srv.stop(t)
 		checkResult(t, r, 0, nil, []string{"msg=\"shutting down\"", "msg=stopped"})
 		t.Logf("graceful shutdown took %s", time.Since(start).Round(time.Millisecond))
+		noJobsRunning(t)
 	})
 }
 
@@ -560,3 +586,262 @@ func TestAuditVerify(t *testing.T) {
 	})
 }
 
+func TestAuditVerifyNoDatabase(t *testing.T) {
+	in := newInstall(t, db.SQLite)
+	in.env["MENTALSPACE_DATA_DIR"] = filepath.Join(in.dir, "typo")
+	checkResult(t, in.run(t, "", "audit", "verify"), 1, nil, []string{"no database at " + filepath.Join(in.dir, "typo", "mentalspace.db")})
+	if ents, _ := os.ReadDir(in.dir); len(ents) != 0 {
+		t.Errorf("audit verify made %v in the data directory's parent, want nothing", ents)
+	}
+}
+
+func TestBackup(t *testing.T) {
+	in := newInstall(t, db.SQLite)
+	in.setUp(t)
+	in.mustRun(t, testPassword+"\n", "user", "add", "--email", "clinician@example.org", "--name", "Cal Clinician", "--role", "clinician")
+	out := filepath.Join(t.TempDir(), "copy.db")
+
+	r := in.run(t, "", "backup", "--out", out)
+	checkResult(t, r, 0, []string{"backup written to " + out, "integrity ok", "master key"}, nil)
+	fi, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup mode = %04o, want 0600", fi.Mode().Perm())
+	}
+	b, err := db.Open(t.Context(), db.Options{Path: out, MaxConns: 1})
+	if err != nil {
+		t.Fatalf("open backup: %v", err)
+	}
+	defer b.Close()
+	rows, err := b.Read().QueryContext(t.Context(), `SELECT email FROM users ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var email string
+		if err := rows.Scan(&email); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, email)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"admin@example.org", "clinician@example.org"}, got); diff != "" {
+		t.Errorf("users in the backup (-want +got):\n%s", diff)
+	}
+
+	before, _ := os.ReadFile(out)
+	r = in.run(t, "", "backup", "--out", out)
+	checkResult(t, r, 1, nil, []string{"already exists"})
+	if after, _ := os.ReadFile(out); !bytes.Equal(before, after) {
+		t.Error("a refused backup changed the existing file")
+	}
+}
+
+func TestBackupNoDatabase(t *testing.T) {
+	in := newInstall(t, db.SQLite)
+	r := in.run(t, "", "backup", "--out", filepath.Join(t.TempDir(), "copy.db"))
+	checkResult(t, r, 1, nil, []string{"no database at"})
+}
+
+// storedSecret returns the admin's sealed TOTP secret as stored.
+func (in *install) storedSecret(t testing.TB) string {
+	t.Helper()
+	d := in.openDB(t)
+	defer d.Close()
+	var s string
+	if err := d.Read().QueryRowContext(t.Context(), `SELECT totp_secret FROM users WHERE email = 'admin@example.org'`).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var rotatedRE = regexp.MustCompile(`^new data key (\S+) is active; (\d+) stored values re-encrypted under it\n$`)
+
+func TestKeysRotate(t *testing.T) {
+	in := newInstall(t, db.SQLite)
+	in.setUp(t)
+	const admin = "admin@example.org"
+	secret := in.beginTOTP(t, admin)
+	sealed := in.storedSecret(t)
+
+	t.Run("DataKey", func(t *testing.T) {
+		r := in.mustRun(t, "", "keys", "rotate")
+		m := rotatedRE.FindStringSubmatch(r.stdout)
+		if m == nil {
+			t.Fatalf("keys rotate stdout = %q", r.stdout)
+		}
+		if m[2] != "1" {
+			t.Errorf("keys rotate re-encrypted %s values, want 1 (the admin's TOTP secret)", m[2])
+		}
+		if now := in.storedSecret(t); now == sealed || !strings.Contains(now, m[1]) {
+			t.Errorf("stored secret after rotation = %q, want it sealed under %s", now, m[1])
+		}
+		// Enrolment resumes with the same secret, so it still opens, and
+		// the authenticator's code confirms it.
+		if got := in.beginTOTP(t, admin); got != secret {
+			t.Fatalf("enrolment secret after rotation = %q, want %q", got, secret)
+		}
+		in.confirmTOTP(t, admin, secret)
+	})
+
+	t.Run("MasterKeyFile", func(t *testing.T) {
+		keyPath := filepath.Join(in.dir, "master.key")
+		old, err := os.ReadFile(keyPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := in.mustRun(t, "", "keys", "rotate", "--master")
+		checkResult(t, r, 0, []string{"master key replaced", "new data key"}, nil)
+		now, err := os.ReadFile(keyPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Equal(old, now) {
+			t.Error("master.key is unchanged")
+		}
+		baks, _ := filepath.Glob(filepath.Join(in.dir, "master.key.*.bak"))
+		if len(baks) != 1 {
+			t.Fatalf("backups of the old master key = %v, want one", baks)
+		}
+		if bak, _ := os.ReadFile(baks[0]); !bytes.Equal(bak, old) {
+			t.Error("the .bak file does not hold the old master key")
+		}
+		if fi, err := os.Stat(keyPath); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("master.key mode = %v, %v; want 0600", fi.Mode(), err)
+		}
+		// A fresh process with the new key signs the admin in with TOTP.
+		in.withEnv(t, func(e *env) {
+			a, stage := signIn(t, e, admin)
+			if stage != auth.StageMFAChallenge {
+				t.Fatalf("stage after password = %v, want the MFA challenge", stage)
+			}
+			// The enrolment code used this step: the next one is accepted too.
+			if err := e.auth.CompleteMFA(t.Context(), a, code(t, secret, time.Now().Add(30*time.Second))); err != nil {
+				t.Fatalf("TOTP sign-in after master rotation: %v", err)
+			}
+		})
+		srv := in.start(t, "serve", "--addr", "127.0.0.1:0")
+		checkResult(t, srv.stop(t), 0, nil, nil)
+	})
+}
+
+func TestKeysRotateMasterFromEnvironment(t *testing.T) {
+	in := newInstall(t, db.SQLite)
+	in.env["MENTALSPACE_MASTER_KEY"] = crypto.GenerateMasterKey().Encode()
+	in.setUp(t)
+	in.beginTOTP(t, "admin@example.org")
+
+	r := in.mustRun(t, "", "keys", "rotate", "--master")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "Set MENTALSPACE_MASTER_KEY") || !rotatedRE.MatchString(lines[2]+"\n") {
+		t.Fatalf("keys rotate --master stdout = %q", r.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(in.dir, "master.key")); err == nil {
+		t.Error("a master.key file was written although the key comes from the environment")
+	}
+	// The old key no longer opens the data keys; the printed one does.
+	checkResult(t, in.run(t, "", "user", "list"), 1, nil, nil)
+	in.env["MENTALSPACE_MASTER_KEY"] = lines[1]
+	in.mustRun(t, "", "user", "list")
+}
+
+var statusRE = regexp.MustCompile(`^(sqlite|postgres): database at migration (\d+), binary has (\d+)\n$`)
+
+func TestMigrate(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e db.Engine) {
+		in := newInstall(t, e)
+		r := in.run(t, "", "migrate", "--status")
+		if m := statusRE.FindStringSubmatch(r.stdout); r.code != 0 || m == nil || m[1] != string(e) || m[2] != "0" {
+			t.Fatalf("migrate --status on an empty database: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+		}
+
+		checkResult(t, in.run(t, "", "migrate"), 0, []string{string(e) + ": database at migration", "(current)"}, nil)
+		checkResult(t, in.run(t, "", "migrate"), 0, []string{"(current)"}, nil) // again: nothing to do
+		r = in.run(t, "", "migrate", "--status")
+		m := statusRE.FindStringSubmatch(r.stdout)
+		if r.code != 0 || m == nil || m[2] != m[3] || m[2] == "0" {
+			t.Fatalf("migrate --status after migrate: exit %d, stdout %q, want current = latest > 0", r.code, r.stdout)
+		}
+
+		// A newer binary migrated this database.
+		in.exec(t, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, TRUE)`)
+		for _, args := range [][]string{
+			{"serve", "--addr", "127.0.0.1:0"},
+			{"migrate"},
+			{"migrate", "--status"},
+			{"user", "list"},
+		} {
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				checkResult(t, in.run(t, "", args...), 1, nil, []string{"newer"})
+			})
+		}
+	})
+}
+
+func TestRefusals(t *testing.T) {
+	tests := []struct {
+		name    string
+		prepare func(t *testing.T, in *install)
+		args    []string
+		wantErr []string
+	}{
+		{"ServePlainHTTPOnAllInterfaces", nil, []string{"serve", "--addr", "0.0.0.0:0"}, []string{"refusing plain HTTP on 0.0.0.0:0", "--tls-cert"}},
+		{"ServeTLSHalfConfigured", nil, []string{"serve", "--addr", "0.0.0.0:0", "--tls-cert", "cert.pem"}, []string{"--tls-cert and --tls-key"}},
+		{"DemoOnAllInterfaces", nil, []string{"demo", "--addr", "0.0.0.0:0"}, []string{"loopback only"}},
+		{"DemoOnPostgres", nil, []string{"demo", "--addr", "127.0.0.1:0", "--database-url", "postgres://nowhere.invalid/x"}, []string{"unset MENTALSPACE_DATABASE_URL"}},
+		{"DemoInForeignDataDir", func(t *testing.T, in *install) {
+			if err := os.WriteFile(filepath.Join(in.dir, "precious.txt"), []byte("keep me"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"demo", "--addr", "127.0.0.1:0"}, []string{"was not made by the demo"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := newInstall(t, db.SQLite)
+			if tt.prepare != nil {
+				tt.prepare(t, in)
+			}
+			before, _ := os.ReadDir(in.dir)
+			checkResult(t, in.run(t, "", tt.args...), 1, nil, tt.wantErr)
+			// A refusal leaves the data directory as it was.
+			after, _ := os.ReadDir(in.dir)
+			if len(after) != len(before) {
+				t.Errorf("data directory went from %v to %v", before, after)
+			}
+		})
+	}
+}
+
+func TestDemo(t *testing.T) {
+	in := newInstall(t, db.SQLite)
+	in.env["MENTALSPACE_DATA_DIR"] = filepath.Join(in.dir, "demo")
+	for _, round := range []string{"Fresh", "WipesItsOwn"} {
+		t.Run(round, func(t *testing.T) {
+			srv := in.start(t, "demo", "--addr", "127.0.0.1:0")
+			srv.waitFor(t, srv.stdout, regexp.MustCompile(`Ctrl-C stops`))
+			checkResult(t, srv.stop(t), 0, []string{"MentalSpace demo is running: " + srv.URL, DemoPassword, "clinician@demo.mentalspace.test"}, nil)
+			noJobsRunning(t)
+		})
+	}
+}
+
+func TestServeStopsJobsWhenReadyFails(t *testing.T) {
+	in := newInstall(t, db.SQLite)
+	cfg := in.config(t)
+	cfg.Addr = "127.0.0.1:0"
+	boom := errors.New("seed failed")
+	var logs lockedBuffer
+	err := serve(t.Context(), cfg, stdio{in: strings.NewReader(""), out: io.Discard, err: &logs}, func(*env, string) error { return boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("serve = %v, want %v", err, boom)
+	}
+	noJobsRunning(t)
+	if strings.Contains(logs.String(), "database is closed") {
+		t.Errorf("jobs ran on the closed database:\n%s", logs.String())
+	}
+}

@@ -84,7 +84,10 @@ func serve(ctx context.Context, cfg config.Config, s stdio, ready func(e *env, u
 	if ready != nil {
 		if err := ready(e, url); err != nil {
 			ln.Close()
-			return err
+			// The jobs are running: stop them before the database closes.
+			sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+			defer cancel()
+			return errors.Join(err, runner.Stop(sctx))
 		}
 	}
 	errc := make(chan error, 1)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -137,7 +138,7 @@ func userAdd(ctx context.Context, e *env, s stdio, p auth.Profile, pw, practiceN
 	}
 	if need {
 		// The first account sets the practice up, exactly as the setup page does.
-		if len(p.Roles) != 1 || p.Roles[0] != access.RoleAdmin {
+		if !slices.Contains(p.Roles, access.RoleAdmin) {
 			return errors.New("the first account must be an administrator: use --role admin")
 		}
 		u, err := e.auth.Setup(ctx, system(), auth.SetupInput{Practice: practice.Settings{Name: practiceName}, Admin: p, Password: pw})

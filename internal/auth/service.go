@@ -85,7 +85,11 @@ type SetupInput struct {
 // empty; afterwards it returns conflict. Errors: invalid, conflict.
 func (s *Service) Setup(ctx context.Context, a access.Actor, in SetupInput) (User, error) {
 	in.Practice.Normalize()
-	in.Admin.Roles = []access.Role{access.RoleAdmin}
+	// The first account is an administrator; it may hold other roles too
+	// (a solo practitioner is also the clinician).
+	if !hasRole(in.Admin.Roles, access.RoleAdmin) {
+		in.Admin.Roles = append([]access.Role{access.RoleAdmin}, in.Admin.Roles...)
+	}
 	in.Admin.normalize()
 	fields := map[string]string{}
 	if err := in.Practice.Validate(); err != nil {
@@ -125,7 +129,7 @@ func (s *Service) Setup(ctx context.Context, a access.Actor, in SetupInput) (Use
 			return err
 		}
 		return s.audit.Record(ctx, tx, a, audit.Event{Action: audit.ActionCreate, ObjectType: "user", ObjectID: audit.ObjectIDOf(id),
-			Role: access.RoleAdmin, Detail: "roles admin"})
+			Role: access.RoleAdmin, Detail: "roles " + rolesString(in.Admin.Roles)})
 	})
 	if err != nil {
 		return User{}, wrap(err)
