@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,7 +53,15 @@ type tab struct {
 	ctx     context.Context // the flow's context, with its deadline
 	browser context.Context // the browser's context, for diagnostics after a time-out
 	shots   string
+
+	console     sync.Mutex
+	messages    []chromedp.ConsoleMessage // console and browser-log messages, in order
+	consoleDone chan struct{}             // closed when the end marker arrives
 }
+
+// consoleEnd marks the end of the console stream, so that reading it waits
+// for every earlier message rather than for a guessed time.
+const consoleEnd = "browser-test: end of console"
 
 // newTab starts headless Chromium with a fresh profile and opens a tab. The
 // browser stops when the test ends.
@@ -91,7 +100,51 @@ func newTab(t *testing.T, ta *testApp) *tab {
 	}
 	ctx, cancel := context.WithTimeout(browser, browserTimeout)
 	t.Cleanup(cancel)
-	return &tab{t: t, ta: ta, ctx: ctx, browser: browser, shots: t.TempDir()}
+	b := &tab{t: t, ta: ta, ctx: ctx, browser: browser, shots: t.TempDir(), consoleDone: make(chan struct{})}
+	// Subscribe before the first page, so that no message is lost. The
+	// iterator ends with the flow's context.
+	messages := chromedp.Console(ctx)
+	go func() {
+		ended := false
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Text == consoleEnd {
+				if !ended {
+					ended = true
+					close(b.consoleDone)
+				}
+				continue
+			}
+			b.console.Lock()
+			b.messages = append(b.messages, m)
+			b.console.Unlock()
+		}
+	}()
+	return b
+}
+
+// consoleErrors returns the errors and uncaught exceptions the pages have
+// reported, such as a script error, a missing resource or one the
+// Content-Security-Policy refused. Call it once, at the end of the flow.
+func (b *tab) consoleErrors() []string {
+	b.t.Helper()
+	b.do("mark the end of the console", chromedp.Evaluate[chromedp.Void](fmt.Sprintf("console.info(%q)", consoleEnd)))
+	select {
+	case <-b.consoleDone:
+	case <-b.ctx.Done():
+		b.fatalf("wait for the console: %v", b.ctx.Err())
+	}
+	b.console.Lock()
+	defer b.console.Unlock()
+	var out []string
+	for _, m := range b.messages {
+		if m.Type == chromedp.ConsoleError || m.IsException() {
+			out = append(out, fmt.Sprintf("%s (%s)", m, m.URL))
+		}
+	}
+	return out
 }
 
 // fatalf ends the test, saying where the browser was and what it showed.
@@ -242,7 +295,7 @@ func TestBrowserSetupToAudit(t *testing.T) {
 	start := time.Now()
 	ta := newEmptyTestApp(t, db.SQLite)
 	b := newTab(t, ta)
-	t.Logf("browser started in %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("app and browser started in %v", time.Since(start).Round(time.Millisecond))
 
 	const (
 		practiceName = "Harbour Counselling"
@@ -274,6 +327,9 @@ func TestBrowserSetupToAudit(t *testing.T) {
 	// An administrator is signed in and must enrol a second factor first.
 	b.follow("submit setup", chromedp.Click(chromedp.CSS(`form[action="/setup"] button[type=submit]`)), "#totp-secret")
 	b.checkLabels("two-step set-up", false)
+	if w := run(b, "qr", chromedp.Evaluate[int]("document.querySelector('img.qr').naturalWidth")); w == 0 {
+		t.Error("the QR code did not load")
+	}
 
 	secret := run(b, "read the setup key", chromedp.Text(chromedp.ID("totp-secret")))
 	secret = strings.Join(strings.Fields(secret), "")
@@ -315,6 +371,7 @@ func TestBrowserSetupToAudit(t *testing.T) {
 	if flash := run(b, "read flash", chromedp.Text(chromedp.CSS("main .notice.ok"))); flash != staffName+" was added." {
 		t.Errorf("flash = %q, want %q", flash, staffName+" was added.")
 	}
+	b.screenshot("staff.png")
 	staff := b.tableRows("main table")
 	var newRow []string
 	for _, r := range staff {
@@ -379,5 +436,10 @@ func TestBrowserSetupToAudit(t *testing.T) {
 	b.open("/login", `form[action="/login"]`)
 	b.checkLabels("sign-in", true)
 
+	// Every page loaded its styles and script without an error or a
+	// Content-Security-Policy refusal (an inline style, say).
+	for _, m := range b.consoleErrors() {
+		t.Errorf("browser console: %s", m)
+	}
 	t.Logf("flow took %v", time.Since(start).Round(time.Millisecond))
 }

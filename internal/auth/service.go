@@ -125,7 +125,7 @@ func (s *Service) Setup(ctx context.Context, a access.Actor, in SetupInput) (Use
 			return err
 		}
 		a.UserID = id
-		if err := s.audit.Record(ctx, tx, a, audit.Event{Action: audit.ActionCreate, ObjectType: "practice", ObjectID: "1", Detail: "setup"}); err != nil {
+		if err := s.audit.Record(ctx, tx, a, audit.Event{Action: audit.ActionCreate, ObjectType: "practice", ObjectID: "1", Role: access.RoleAdmin, Detail: "setup"}); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, tx, a, audit.Event{Action: audit.ActionCreate, ObjectType: "user", ObjectID: audit.ObjectIDOf(id),

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"html/template"
 	"net/http"
 	"strings"
 
@@ -135,7 +136,10 @@ func (h *Handler) CompleteMFA(w http.ResponseWriter, r *http.Request) {
 type enrolPage struct {
 	Page
 	Enrolment auth.Enrolment
-	Required  bool
+	// QR is the server-made PNG data URL, marked safe for the img src
+	// (html/template would otherwise blank any data: URL).
+	QR       template.URL
+	Required bool
 }
 
 // ShowMFAEnrol shows the QR code and setup key.
@@ -154,7 +158,7 @@ func (h *Handler) renderEnrol(w http.ResponseWriter, r *http.Request, f Form, st
 		h.Error(w, r, err)
 		return
 	}
-	p := &enrolPage{Page: h.base(w, r, "Set up two-step sign-in"), Enrolment: enr, Required: a.Stage == auth.StageMFAEnrol}
+	p := &enrolPage{Page: h.base(w, r, "Set up two-step sign-in"), Enrolment: enr, QR: template.URL(enr.QR), Required: a.Stage == auth.StageMFAEnrol}
 	p.Narrow, p.Form = true, f
 	h.render(w, r, status, "mfa_enrol", p)
 }

@@ -84,6 +84,7 @@ func New(d Deps) (*Handler, error) {
 		"input":   inputField,
 		"fmtTime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"shortUA": shortUA,
+		"group4":  group4,
 	}
 	for _, name := range pageNames {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
@@ -151,6 +152,19 @@ func inputField(name, label, typ string, f Form, opts ...string) Input {
 		}
 	}
 	return in
+}
+
+// group4 spaces a long code in groups of four for reading aloud or typing;
+// authenticator apps ignore the spaces.
+func group4(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func shortUA(ua string) string {
