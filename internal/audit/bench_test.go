@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +22,8 @@ var (
 	benchEntries = flag.Int("audit.entries", 100_000, "entries in the log BenchmarkVerify checks")
 	benchSQLite  = flag.String("audit.sqlite", "", "SQLite `file` for BenchmarkVerify, kept afterwards: its log is filled when empty and "+
 		"reused when it holds -audit.entries entries (default: a temporary file)")
+	benchPostgres = flag.String("audit.postgres", "", "PostgreSQL database `URL` for BenchmarkVerify, kept and reused like -audit.sqlite "+
+		"(default: a fresh schema on "+dbtest.EnvURL+")")
 )
 
 // BenchmarkVerify measures Verify over a log of -audit.entries entries on
@@ -33,9 +34,12 @@ func BenchmarkVerify(b *testing.B) {
 		b.Run(fmt.Sprintf("%s/entries=%d", engine, n), func(b *testing.B) {
 			ctx := context.Background()
 			var d *db.DB
-			if engine == db.SQLite && *benchSQLite != "" {
-				d = openKept(b, *benchSQLite)
-			} else {
+			switch {
+			case engine == db.SQLite && *benchSQLite != "":
+				d = openKept(b, db.Options{Path: *benchSQLite})
+			case engine == db.Postgres && *benchPostgres != "":
+				d = openKept(b, db.Options{URL: *benchPostgres})
+			default:
 				d = dbtest.Open(b, engine)
 			}
 			if seq := headSeq(b, d); seq == 0 {
@@ -69,11 +73,10 @@ func TestFillLog(t *testing.T) {
 	})
 }
 
-// openKept opens (creating and migrating if need be) the SQLite file at path
-// and leaves it in place afterwards.
-func openKept(tb testing.TB, path string) *db.DB {
+// openKept opens and migrates the database o names, and leaves it in place afterwards.
+func openKept(tb testing.TB, o db.Options) *db.DB {
 	tb.Helper()
-	d, err := db.Open(context.Background(), db.Options{Path: path})
+	d, err := db.Open(context.Background(), o)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -144,28 +147,20 @@ func fillSQLite(ctx context.Context, d *db.DB, g *entryGen, n int) error {
 	defer w.ExecContext(ctx, `PRAGMA cache_size = -2000`)
 	defer w.ExecContext(ctx, `PRAGMA synchronous = FULL`)
 
-	const perInsert, perTx = 1000, 200_000 // 15 000 parameters, below SQLite's 32 766
-	insert := func(tx *db.Tx, rows int, args []any) error {
-		var q strings.Builder
-		q.WriteString("INSERT INTO audit_log (" + auditColumns + ") VALUES ")
-		for r := range rows {
-			if r > 0 {
-				q.WriteByte(',')
-			}
-			q.WriteByte('(')
-			for c := range 15 {
-				if c > 0 {
-					q.WriteByte(',')
-				}
-				q.WriteString("$" + strconv.Itoa(r*15+c+1))
-			}
-			q.WriteByte(')')
-		}
-		_, err := tx.ExecContext(ctx, q.String(), args...)
-		return err
+	// Positional ? parameters: SQLite looks $N names up one by one, which
+	// makes a long multi-row INSERT quadratic.
+	const perInsert, perTx = 100, 200_000
+	insert := func(rows int) string {
+		return "INSERT INTO audit_log (" + auditColumns + ") VALUES " +
+			strings.Repeat(",("+strings.Repeat(",?", 15)[1:]+")", rows)[1:]
 	}
 	for done := 0; done < n; {
 		err := d.InTx(ctx, func(tx *db.Tx) error {
+			stmt, err := tx.PrepareContext(ctx, insert(perInsert))
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
 			args := make([]any, 0, perInsert*15)
 			for end := min(done+perTx, n); done < end; {
 				rows := min(perInsert, end-done)
@@ -173,7 +168,12 @@ func fillSQLite(ctx context.Context, d *db.DB, g *entryGen, n int) error {
 				for range rows {
 					args = append(args, row(g.next())...)
 				}
-				if err := insert(tx, rows, args); err != nil {
+				if rows == perInsert {
+					_, err = stmt.ExecContext(ctx, args...)
+				} else {
+					_, err = tx.ExecContext(ctx, insert(rows), args...)
+				}
+				if err != nil {
 					return err
 				}
 				done += rows
