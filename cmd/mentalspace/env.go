@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mentalspace/mentalspace/internal/access"
+	"github.com/mentalspace/mentalspace/internal/app"
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/auth"
 	"github.com/mentalspace/mentalspace/internal/platform/clock"
@@ -103,7 +104,8 @@ func open(ctx context.Context, cfg config.Config, s stdio, migrate bool) (*env, 
 	// Every encrypted column, so `keys rotate` re-encrypts it.
 	e.keyring.Register("users", "id", "totp_secret", auth.SecretAAD)
 	e.audit = audit.NewLog(d, e.clock, access.Policy{})
-	e.auth = auth.NewService(d, e.clock, e.audit, e.keyring, auth.Options{AbsoluteTimeout: cfg.SessionAbsolute})
+	rpID, rpOrigins := app.RelyingParty(cfg.PublicURL, cfg.Addr, cfg.TLS(), cfg.BehindProxy)
+	e.auth = auth.NewService(d, e.clock, e.audit, e.keyring, auth.Options{AbsoluteTimeout: cfg.SessionAbsolute, RPID: rpID, RPOrigins: rpOrigins})
 	e.practice = practice.NewService(d, e.clock, e.audit)
 	return e, nil
 }

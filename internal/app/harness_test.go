@@ -91,13 +91,20 @@ func newEmptyTestApp(t testing.TB, e db.Engine) *testApp {
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	keyring := crypto.NewKeyring(d, crypto.GenerateMasterKey(), clk)
 	l := audit.NewLog(d, clk, access.Policy{})
-	as := auth.NewService(d, clk, l, keyring, auth.Options{Throttle: auth.Throttle{Window: time.Minute, AccountLimit: 1000, IPLimit: 1000, LockFor: time.Second}})
+	// The listener exists before the server starts, so passkeys can be
+	// configured for its port the way serve does (as localhost).
+	srv := httptest.NewUnstartedServer(nil)
+	rpID, rpOrigins := RelyingParty("", srv.Listener.Addr().String(), false, false)
+	as := auth.NewService(d, clk, l, keyring, auth.Options{Throttle: auth.Throttle{Window: time.Minute, AccountLimit: 1000, IPLimit: 1000, LockFor: time.Second},
+		RPID: rpID, RPOrigins: rpOrigins})
 	ps := practice.NewService(d, clk, l)
 	a, err := New(Deps{DB: d, Clock: clk, Log: log, Auth: as, Audit: l, Practice: ps, Registry: prometheus.NewRegistry(), Version: "test"})
 	if err != nil {
+		srv.Close()
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(a)
+	srv.Config.Handler = a
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &testApp{t: t, URL: srv.URL, DB: d, Auth: as, Audit: l, App: a, Logs: logs, clock: clk, secrets: map[string]string{}, recovery: map[string][]string{}}
 }

@@ -51,8 +51,14 @@ func (a *App) routes() []Route {
 		{"POST", "/login", Public, "", h.Login},
 		{"GET", "/login/mfa", SignedIn, "", h.ShowMFAChallenge},
 		{"POST", "/login/mfa", SignedIn, "", h.CompleteMFA},
+		{"POST", "/login/mfa/passkey/begin", SignedIn, "", h.BeginPasskeyLogin},
+		{"POST", "/login/mfa/passkey/finish", SignedIn, "", h.FinishPasskeyLogin},
 		{"GET", "/mfa/setup", SignedIn, "", h.ShowMFAEnrol},
 		{"POST", "/mfa/setup", SignedIn, "", h.ConfirmMFAEnrol},
+		// Adding a passkey: from My account, or instead of TOTP while
+		// enrolling; the service refuses a session that owes its second factor.
+		{"POST", "/mfa/passkey/register/begin", SignedIn, "", h.BeginPasskeyRegistration},
+		{"POST", "/mfa/passkey/register/finish", SignedIn, "", h.FinishPasskeyRegistration},
 		{"POST", "/logout", SignedIn, "", h.Logout},
 		{"POST", "/session/keepalive", SignedIn, "", h.KeepAlive},
 
@@ -61,6 +67,7 @@ func (a *App) routes() []Route {
 		{"GET", "/account", Staff, access.PermSelf, h.ShowAccount},
 		{"POST", "/account/password", Staff, access.PermSelf, h.ChangePassword},
 		{"POST", "/account/recovery-codes", Staff, access.PermSelf, h.NewRecoveryCodes},
+		{"POST", "/account/passkeys/{id}/remove", Staff, access.PermSelf, h.RemovePasskey},
 		{"POST", "/account/sessions/revoke-all", Staff, access.PermSelf, h.RevokeAllSessions},
 		{"POST", "/account/sessions/{id}/revoke", Staff, access.PermSelf, h.RevokeSession},
 		{"POST", "/account/tokens", Staff, access.PermSelf, h.CreateToken},

@@ -41,8 +41,8 @@ type Enrolment struct {
 }
 
 // BeginTOTP starts (or resumes) enrolment of an authenticator for the actor:
-// it stores a new secret, sealed, not yet enabled. Errors: invalid when MFA is
-// already on.
+// it stores a new secret, sealed, not yet enabled. Errors: invalid when an
+// authenticator app is already on (a passkey does not stop adding one).
 func (s *Service) BeginTOTP(ctx context.Context, a access.Actor) (Enrolment, error) {
 	if _, err := s.audit.Authorize(ctx, a, access.PermSelf, access.Target{}, audit.Event{Action: audit.ActionUpdate, ObjectType: "user.mfa"}); err != nil {
 		return Enrolment{}, err
@@ -51,7 +51,10 @@ func (s *Service) BeginTOTP(ctx context.Context, a access.Actor) (Enrolment, err
 	if err != nil {
 		return Enrolment{}, wrap(err)
 	}
-	if u.MFAEnabled {
+	if err := addingFactor(u, a); err != nil {
+		return Enrolment{}, err
+	}
+	if u.TOTPEnabled {
 		return Enrolment{}, apperr.Invalid("Two-step sign-in is already on for your account.", nil)
 	}
 	if u.totpSecret != "" { // resume: the page was reloaded or the first code was wrong
@@ -135,7 +138,10 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a access.Actor, code string) 
 	if err != nil {
 		return nil, wrap(err)
 	}
-	if u.MFAEnabled || u.totpSecret == "" {
+	if err := addingFactor(u, a); err != nil {
+		return nil, err
+	}
+	if u.TOTPEnabled || u.totpSecret == "" {
 		return nil, apperr.Invalid("Start again: open the set-up page to get a new code.", nil)
 	}
 	secret, err := s.sealer.Decrypt(ctx, u.totpSecret, SecretAAD(u.ID))
@@ -203,11 +209,13 @@ func (s *Service) CompleteMFA(ctx context.Context, a access.Actor, code string) 
 	var step int64
 	recoveryID := int64(0)
 	if u.MFAEnabled {
-		secret, err := s.sealer.Decrypt(ctx, u.totpSecret, SecretAAD(u.ID))
-		if err != nil {
-			return apperr.Internal(err)
+		if u.TOTPEnabled {
+			secret, err := s.sealer.Decrypt(ctx, u.totpSecret, SecretAAD(u.ID))
+			if err != nil {
+				return apperr.Internal(err)
+			}
+			step = matchStep(string(secret), code, now, u.totpLastStep)
 		}
-		step = matchStep(string(secret), code, now, u.totpLastStep)
 		if step == 0 {
 			err := s.db.Read().QueryRowContext(ctx, `SELECT id FROM recovery_codes WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`,
 				u.ID, hashToken(normalizeRecoveryCode(code))).Scan(&recoveryID)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
@@ -26,8 +28,15 @@ type Options struct {
 	// AbsoluteTimeout ends every session this long after sign-in (default 12 h).
 	AbsoluteTimeout time.Duration
 	Throttle        Throttle
-	// Issuer names the product in authenticator apps.
+	// Issuer names the product in authenticator apps and to passkeys.
 	Issuer string
+	// RPID is the WebAuthn relying party id: the host name browsers use to
+	// reach us ("localhost", "ehr.example.org"), never an IP address, which
+	// WebAuthn refuses. Empty turns passkeys off.
+	RPID string
+	// RPOrigins are the origins pages are served from
+	// ("https://ehr.example.org", "http://localhost:8080").
+	RPOrigins []string
 }
 
 // Service is staff identity and access.
@@ -37,6 +46,8 @@ type Service struct {
 	audit  *audit.Log
 	sealer Sealer
 	opt    Options
+	// webauthn is nil when passkeys are off (no usable RPID).
+	webauthn *webauthn.WebAuthn
 }
 
 // NewService returns the identity service.
@@ -50,7 +61,7 @@ func NewService(d *db.DB, c clock.Clock, l *audit.Log, s Sealer, o Options) *Ser
 	if o.Issuer == "" {
 		o.Issuer = "MentalSpace"
 	}
-	return &Service{db: d, clock: c, audit: l, sealer: s, opt: o}
+	return &Service{db: d, clock: c, audit: l, sealer: s, opt: o, webauthn: newRelyingParty(o)}
 }
 
 // badLogin is the one message for every failed sign-in: it never says whether
@@ -339,8 +350,8 @@ func (s *Service) SetStatus(ctx context.Context, a access.Actor, id int64, st St
 	return wrap(err)
 }
 
-// ResetMFA removes an account's authenticator and recovery codes and ends its
-// sessions; the person enrols again at next sign-in. Administrators only.
+// ResetMFA removes an account's authenticator, passkeys and recovery codes
+// and ends its sessions; the person enrols again at next sign-in. Administrators only.
 // Errors: forbidden, not_found.
 func (s *Service) ResetMFA(ctx context.Context, a access.Actor, id int64) error {
 	ev := audit.Event{Action: audit.ActionUpdate, ObjectType: "user.mfa", ObjectID: audit.ObjectIDOf(id), Detail: "mfa reset"}
@@ -370,6 +381,12 @@ func clearMFA(ctx context.Context, tx *db.Tx, id int64, now time.Time) error {
 		return fmt.Errorf("clear mfa: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, id); err != nil {
+		return fmt.Errorf("clear mfa: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM webauthn_ceremonies WHERE user_id = $1`, id); err != nil {
+		return fmt.Errorf("clear mfa: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM webauthn_credentials WHERE user_id = $1`, id); err != nil {
 		return fmt.Errorf("clear mfa: %w", err)
 	}
 	return nil
@@ -702,7 +719,8 @@ func (s *Service) FindByEmail(ctx context.Context, a access.Actor, email string)
 }
 
 // PurgeExpired deletes sessions past their absolute limit (kept a day for
-// the sessions page) and stale throttle rows. Run by a periodic job.
+// the sessions page), stale throttle rows and abandoned passkey ceremonies.
+// Run by a periodic job.
 func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
@@ -712,6 +730,9 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 			return err
 		}
 		n, _ = res.RowsAffected()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM webauthn_ceremonies WHERE expires_at < $1`, db.Micros(s.clock.Now())); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE locked_until < $1 AND window_start < $1`, cutoff)
 		return err
 	})
@@ -727,7 +748,8 @@ func (s *Service) StaffSummary(ctx context.Context, a access.Actor) (active, wit
 	if _, err := s.audit.Authorize(ctx, a, access.PermUsersRead, access.Target{}, audit.Event{Action: audit.ActionRead, ObjectType: "user"}); err != nil {
 		return 0, 0, err
 	}
-	err = s.db.Read().QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(CASE WHEN totp_enabled_at IS NULL THEN 1 ELSE 0 END), 0)
+	err = s.db.Read().QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(CASE WHEN totp_enabled_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM webauthn_credentials c WHERE c.user_id = users.id) THEN 1 ELSE 0 END), 0)
 		FROM users WHERE status = 'active'`).Scan(&active, &withoutMFA)
 	return active, withoutMFA, wrap(err)
 }

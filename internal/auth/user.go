@@ -38,13 +38,18 @@ type User struct {
 	NPI         string
 	Status      Status
 	Roles       []access.Role
+	// MFAEnabled is true when the account has a second factor: an
+	// authenticator app (TOTPEnabled) or at least one passkey.
 	MFAEnabled  bool
+	TOTPEnabled bool
+	Passkeys    int
 	Version     int64
 	CreatedAt   time.Time
 
-	passwordHash string
-	totpSecret   string // sealed; during enrolment set while MFAEnabled is false
-	totpLastStep int64
+	passwordHash   string
+	totpSecret     string // sealed; during enrolment set while TOTPEnabled is false
+	totpLastStep   int64
+	webauthnHandle string // base64url; empty until the first passkey ceremony
 }
 
 // DisplayName is the name with credentials, as on a signature.
@@ -108,7 +113,8 @@ func (p Profile) validate(fields map[string]string) {
 	}
 }
 
-const userColumns = `id, email, name, credentials, npi, status, password_hash, totp_secret, totp_enabled_at, totp_last_step, version, created_at`
+const userColumns = `id, email, name, credentials, npi, status, password_hash, totp_secret, totp_enabled_at, totp_last_step,
+	COALESCE(webauthn_handle, ''), (SELECT count(*) FROM webauthn_credentials c WHERE c.user_id = users.id), version, created_at`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
@@ -116,8 +122,9 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var enabled sql.NullInt64
 	var created int64
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Credentials, &u.NPI, &status, &u.passwordHash, &u.totpSecret,
-		&enabled, &u.totpLastStep, &u.Version, &created)
-	u.Status, u.MFAEnabled, u.CreatedAt = Status(status), enabled.Valid, db.Time(created)
+		&enabled, &u.totpLastStep, &u.webauthnHandle, &u.Passkeys, &u.Version, &created)
+	u.Status, u.TOTPEnabled, u.CreatedAt = Status(status), enabled.Valid, db.Time(created)
+	u.MFAEnabled = u.TOTPEnabled || u.Passkeys > 0
 	return u, err
 }
 

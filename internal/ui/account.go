@@ -15,6 +15,7 @@ type accountPage struct {
 	NewToken     string
 	TokenForm    Form
 	CodesForm    Form
+	Passkey      passkeyView
 }
 
 func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, p *accountPage) {
@@ -32,13 +33,20 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		h.Error(w, r, err)
 		return
 	}
+	pk := h.passkeyView(r)
+	pk.RemoveID, pk.RemoveError = p.Passkey.RemoveID, p.Passkey.RemoveError
+	if pk.List, err = h.Auth.ListPasskeys(r.Context(), a.Actor); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	p.Passkey = pk
 	if p.Page.Title == "" {
 		p.Page = h.base(w, r, "My account")
 	}
 	h.render(w, r, status, "account", p)
 }
 
-// ShowAccount shows password, MFA, sessions and tokens.
+// ShowAccount shows password, MFA and passkeys, sessions and tokens.
 func (h *Handler) ShowAccount(w http.ResponseWriter, r *http.Request) {
 	h.renderAccount(w, r, http.StatusOK, &accountPage{})
 }

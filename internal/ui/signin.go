@@ -102,9 +102,7 @@ func (h *Handler) ShowMFAChallenge(w http.ResponseWriter, r *http.Request) {
 		h.redirect(w, r, "/", "")
 		return
 	}
-	p := &formPage{Page: h.base(w, r, "Two-step sign-in")}
-	p.Narrow = true
-	h.render(w, r, http.StatusOK, "mfa_challenge", p)
+	h.renderChallenge(w, r, http.StatusOK, Form{})
 }
 
 // CompleteMFA checks the code.
@@ -124,10 +122,9 @@ func (h *Handler) CompleteMFA(w http.ResponseWriter, r *http.Request) {
 			h.Error(w, r, err)
 			return
 		}
-		p := &formPage{Page: h.base(w, r, "Two-step sign-in")}
-		p.Narrow = true
-		p.Form.fail(err, "")
-		h.render(w, r, http.StatusUnprocessableEntity, "mfa_challenge", p)
+		var f Form
+		f.fail(err, "")
+		h.renderChallenge(w, r, http.StatusUnprocessableEntity, f)
 		return
 	}
 	h.redirect(w, r, "/", "")
@@ -140,6 +137,7 @@ type enrolPage struct {
 	// (html/template would otherwise blank any data: URL).
 	QR       template.URL
 	Required bool
+	Passkey  passkeyView
 }
 
 // ShowMFAEnrol shows the QR code and setup key.
@@ -149,7 +147,7 @@ func (h *Handler) ShowMFAEnrol(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderEnrol(w http.ResponseWriter, r *http.Request, f Form, status int) {
 	a := current(r)
-	if a.Stage == auth.StageMFAChallenge || a.User.MFAEnabled {
+	if a.Stage == auth.StageMFAChallenge || a.User.TOTPEnabled {
 		h.redirect(w, r, "/", "")
 		return
 	}
@@ -158,7 +156,8 @@ func (h *Handler) renderEnrol(w http.ResponseWriter, r *http.Request, f Form, st
 		h.Error(w, r, err)
 		return
 	}
-	p := &enrolPage{Page: h.base(w, r, "Set up two-step sign-in"), Enrolment: enr, QR: template.URL(enr.QR), Required: a.Stage == auth.StageMFAEnrol}
+	p := &enrolPage{Page: h.base(w, r, "Set up two-step sign-in"), Enrolment: enr, QR: template.URL(enr.QR), Required: a.Stage == auth.StageMFAEnrol,
+		Passkey: h.passkeyView(r)}
 	p.Narrow, p.Form = true, f
 	h.render(w, r, status, "mfa_enrol", p)
 }

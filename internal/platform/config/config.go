@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,7 +37,10 @@ type Config struct {
 	TLSKey      string
 	// BehindProxy trusts X-Forwarded-For and X-Forwarded-Proto from a reverse
 	// proxy on loopback that terminates TLS.
-	BehindProxy     bool
+	BehindProxy bool
+	// PublicURL is the address people open, such as https://ehr.example.org,
+	// when it differs from Addr (behind a proxy). Passkeys are bound to its host.
+	PublicURL       string
 	MasterKey       Secret
 	LogLevel        string
 	LogFormat       string
@@ -96,6 +100,7 @@ func (c *Config) Flags(fs *flag.FlagSet, getenv func(string) string) func() erro
 	fs.StringVar(&c.TLSCert, "tls-cert", env("TLS_CERT", c.TLSCert), "TLS certificate `file` (MENTALSPACE_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", env("TLS_KEY", c.TLSKey), "TLS private key `file` (MENTALSPACE_TLS_KEY)")
 	fs.BoolVar(&c.BehindProxy, "behind-proxy", envBool("BEHIND_PROXY", c.BehindProxy), "a TLS-terminating reverse proxy on loopback forwards requests (MENTALSPACE_BEHIND_PROXY)")
+	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", c.PublicURL), "the `URL` people open, e.g. https://ehr.example.org, when behind a proxy (MENTALSPACE_PUBLIC_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", c.LogLevel), "debug, info, warn or error (MENTALSPACE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", c.LogFormat), "text or json (MENTALSPACE_LOG_FORMAT)")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", envInt("DB_MAX_CONNS", c.DBMaxConns), "PostgreSQL pool size, SQLite reader pool size (MENTALSPACE_DB_MAX_CONNS)")
@@ -119,6 +124,15 @@ func (c Config) Validate() error {
 	}
 	if u := c.DatabaseURL.Reveal(); u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
 		return fmt.Errorf("configuration: --database-url must start with postgres://")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("configuration: --public-url must be a URL like https://ehr.example.org")
+		}
+		if h := u.Hostname(); u.Scheme == "http" && h != "localhost" && net.ParseIP(h) == nil {
+			return fmt.Errorf("configuration: --public-url must use https")
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -56,6 +56,9 @@ func TestInvalid(t *testing.T) {
 		{"--tls-cert", "x.pem"},
 		{"--database-url", "mysql://x"},
 		{"--log-level", "loud"},
+		{"--public-url", "http://ehr.example.org"},
+		{"--public-url", "ftp://ehr.example.org"},
+		{"--public-url", "https://ehr.example.org/some/path"},
 	} {
 		if _, err := parse(t, args, nil); err == nil {
 			t.Errorf("%v accepted", args)
