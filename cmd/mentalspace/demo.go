@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/auth"
@@ -54,6 +56,10 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, s s
 	return serve(ctx, cfg, s, func(e *env, url string) error {
 		if err := seedDemo(ctx, e); err != nil {
 			return err
+		}
+		// Passkeys are bound to a host name, so the demo shows the localhost form.
+		if _, port, err := net.SplitHostPort(strings.TrimPrefix(url, "http://")); err == nil {
+			url = "http://localhost:" + port
 		}
 		fmt.Fprintf(s.out, "\nMentalSpace demo is running: %s\n\n", url)
 		fmt.Fprintf(s.out, "Sign in with any of these (password for all: %s):\n", DemoPassword)
