@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/mentalspace/mentalspace/internal/audit"
@@ -36,7 +37,8 @@ func cmdAudit(ctx context.Context, args []string, getenv func(string) string, s 
 			return fmt.Errorf("no database at %s", cfg.SQLitePath())
 		}
 	}
-	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL.Reveal(), Path: cfg.SQLitePath(), MaxConns: 2})
+	// Verify checks the log in one part per CPU, each on its own connection.
+	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL.Reveal(), Path: cfg.SQLitePath(), MaxConns: runtime.GOMAXPROCS(0) + 1})
 	if err != nil {
 		return err
 	}

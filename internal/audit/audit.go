@@ -69,31 +69,53 @@ type Entry struct {
 }
 
 // computeHash returns the hex SHA-256 over the previous hash and the entry's
-// content. Every field is length-prefixed so that no two different entries
-// encode alike.
+// content (see hashed).
 func computeHash(h hash.Hash, buf []byte, e *Entry) (string, []byte) {
-	buf = buf[:0]
-	buf = appendField(buf, e.PrevHash)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(e.Seq))
-	buf = binary.BigEndian.AppendUint64(buf, uint64(e.At.UnixMicro()))
-	buf = binary.BigEndian.AppendUint64(buf, uint64(e.UserID))
-	buf = appendField(buf, e.Role)
-	buf = appendField(buf, string(e.Action))
-	buf = appendField(buf, e.ObjectType)
-	buf = appendField(buf, e.ObjectID)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(e.ClientID))
-	buf = appendField(buf, e.IP)
-	buf = appendField(buf, e.UserAgent)
-	buf = appendField(buf, string(e.Outcome))
-	buf = appendField(buf, e.Detail)
-	buf = appendField(buf, e.RequestID)
+	c := hashed[string]{PrevHash: e.PrevHash, Seq: e.Seq, At: e.At.UnixMicro(), UserID: e.UserID, Role: e.Role,
+		Action: string(e.Action), ObjectType: e.ObjectType, ObjectID: e.ObjectID, ClientID: e.ClientID, IP: e.IP,
+		UserAgent: e.UserAgent, Outcome: string(e.Outcome), Detail: e.Detail, RequestID: e.RequestID}
+	buf = c.append(buf[:0])
 	h.Reset()
 	h.Write(buf)
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(h.Sum(sum[:0])), buf
 }
 
-func appendField(buf []byte, s string) []byte {
+// hashed is what an entry's hash covers, as strings when written and as
+// the driver's bytes when verified, so that verify can hash rows without
+// copying them into strings first. At is in microseconds, as stored.
+type hashed[T ~string | ~[]byte] struct {
+	PrevHash             T
+	Seq, At, UserID      int64
+	Role, Action         T
+	ObjectType, ObjectID T
+	ClientID             int64
+	IP, UserAgent        T
+	Outcome, Detail      T
+	RequestID            T
+}
+
+// append appends the hash input: the fields in this fixed order, every
+// string length-prefixed so that no two different entries encode alike.
+// The format is stored in every entry's hash: never change it.
+func (c *hashed[T]) append(buf []byte) []byte {
+	buf = appendField(buf, c.PrevHash)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(c.Seq))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(c.At))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(c.UserID))
+	buf = appendField(buf, c.Role)
+	buf = appendField(buf, c.Action)
+	buf = appendField(buf, c.ObjectType)
+	buf = appendField(buf, c.ObjectID)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(c.ClientID))
+	buf = appendField(buf, c.IP)
+	buf = appendField(buf, c.UserAgent)
+	buf = appendField(buf, c.Outcome)
+	buf = appendField(buf, c.Detail)
+	return appendField(buf, c.RequestID)
+}
+
+func appendField[T ~string | ~[]byte](buf []byte, s T) []byte {
 	buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
 	return append(buf, s...)
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"flag"
 	"fmt"
 	"hash"
@@ -73,6 +74,98 @@ func TestFillLog(t *testing.T) {
 	})
 }
 
+// TestVerifyInParts checks that a log verified in parts reports the same
+// first break, with the same words, as one read from end to end, wherever
+// the break falls against the parts' edges.
+func TestVerifyInParts(t *testing.T) {
+	tests := []struct {
+		name    string
+		tamper  string // SQL run on 20 entries, verified in parts 1-5, 6-10, 11-15, 16-20
+		wantSeq int64  // 0: verify passes
+	}{
+		{"OK", "", 0},
+		{"AlteredLastOfPart", `UPDATE audit_log SET detail = 'x' WHERE seq = 5`, 5},
+		{"AlteredFirstOfPart", `UPDATE audit_log SET detail = 'x' WHERE seq = 6`, 6},
+		{"LinkCutAtEdge", `UPDATE audit_log SET prev_hash = 'x' WHERE seq = 11`, 11},
+		{"RemovedFirstOfPart", `DELETE FROM audit_log WHERE seq = 6`, 6},
+		{"RemovedLastOfPart", `DELETE FROM audit_log WHERE seq = 5`, 5},
+		{"RemovedAcrossEdge", `DELETE FROM audit_log WHERE seq IN (10, 11)`, 10},
+		{"RemovedWholePart", `DELETE FROM audit_log WHERE seq BETWEEN 6 AND 10`, 6},
+		{"RemovedEnd", `DELETE FROM audit_log WHERE seq >= 19`, 19},
+		{"ReorderedAcrossEdge", `UPDATE audit_log SET seq = 100 WHERE seq = 5; UPDATE audit_log SET seq = 5 WHERE seq = 6; UPDATE audit_log SET seq = 6 WHERE seq = 100`, 5},
+		{"EarliestOfTwo", `UPDATE audit_log SET detail = 'x' WHERE seq = 17; DELETE FROM audit_log WHERE seq = 3`, 3},
+		{"HeadReplaced", `UPDATE audit_head SET hash = 'x'`, 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dbtest.Run(t, func(t *testing.T, d *db.DB) {
+				ctx := context.Background()
+				fillLog(t, d, 20)
+				if tt.tamper != "" {
+					allowTampering(t, d)
+					for _, s := range splitSQL(tt.tamper) {
+						if _, err := d.Writer().Exec(s); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				whole, wholeErr := verify(ctx, d, nil, 1, 1)
+				res, err := verify(ctx, d, nil, 4, 5)
+				if fmt.Sprint(err) != fmt.Sprint(wholeErr) || res != whole {
+					t.Errorf("in parts: %+v, %v\nwhole:    %+v, %v", res, err, whole, wholeErr)
+				}
+				if tt.wantSeq == 0 {
+					if err != nil || res.Entries != 20 {
+						t.Fatalf("verify = %+v, %v; want 20 entries, no error", res, err)
+					}
+					return
+				}
+				var be *BreakError
+				if !errors.As(err, &be) || be.Seq != tt.wantSeq {
+					t.Fatalf("verify err = %v, want break at entry %d", err, tt.wantSeq)
+				}
+			})
+		})
+	}
+}
+
+// TestHashFormat pins the hash of two entries: hashes are stored, so the
+// format must never change.
+func TestHashFormat(t *testing.T) {
+	tests := []struct {
+		name string
+		e    Entry
+		want string
+	}{
+		{"Full", Entry{Seq: 1234567, At: time.Date(2026, 3, 4, 5, 6, 7, 891011000, time.UTC), UserID: 42, Role: "clinician",
+			Action: ActionUpdate, ObjectType: "note", ObjectID: "98765", ClientID: 4321, IP: "10.20.3.4",
+			UserAgent: "Mozilla/5.0 (X11; Linux x86_64)", Outcome: Success, Detail: "fields status",
+			RequestID: "0123456789abcdef", PrevHash: "ab"},
+			"df0db9f5ad62a703738d04458a14c12fd5bfe96204405b9f3d1b859ad0841e72"},
+		{"Empty", Entry{Seq: 1, At: time.UnixMicro(0), Action: ActionLogin, Outcome: Failed},
+			"ad1d6672f6820389a5ad1695db25744a67fc96caea948ae02a6cb717b3e4ff10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, _ := computeHash(sha256.New(), nil, &tt.e); got != tt.want {
+				t.Errorf("computeHash = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTallyReportsEachMillionOnce(t *testing.T) {
+	var got []int64
+	tl := &tally{report: func(n int64) { got = append(got, n) }}
+	for range 3 * 64 {
+		tl.add(1 << 14) // 3 << 20 in all
+	}
+	tl.add(5)
+	if want := []int64{1 << 20, 2 << 20, 3 << 20}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("reported %v, want %v", got, want)
+	}
+}
+
 // openKept opens and migrates the database o names, and leaves it in place afterwards.
 func openKept(tb testing.TB, o db.Options) *db.DB {
 	tb.Helper()
@@ -120,8 +213,8 @@ func fillLog(tb testing.TB, d *db.DB, n int) {
 
 const auditColumns = "seq, at, user_id, role, action, object_type, object_id, client_id, ip, user_agent, outcome, detail, request_id, prev_hash, hash"
 
-// row is e as stored: NULL for a zero user or client id.
-func row(e *Entry) []any {
+// values is e as stored: NULL for a zero user or client id.
+func values(e *Entry) []any {
 	var userID, clientID any
 	if e.UserID != 0 {
 		userID = e.UserID
@@ -166,7 +259,7 @@ func fillSQLite(ctx context.Context, d *db.DB, g *entryGen, n int) error {
 				rows := min(perInsert, end-done)
 				args = args[:0]
 				for range rows {
-					args = append(args, row(g.next())...)
+					args = append(args, values(g.next())...)
 				}
 				if rows == perInsert {
 					_, err = stmt.ExecContext(ctx, args...)
@@ -200,7 +293,7 @@ func fillPostgres(ctx context.Context, d *db.DB, g *entryGen, n int) error {
 				return nil, nil
 			}
 			i++
-			return row(g.next()), nil
+			return values(g.next()), nil
 		}))
 		if err != nil {
 			return err
