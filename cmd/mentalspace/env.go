@@ -13,6 +13,7 @@ import (
 	"github.com/mentalspace/mentalspace/internal/app"
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/auth"
+	"github.com/mentalspace/mentalspace/internal/clients"
 	"github.com/mentalspace/mentalspace/internal/platform/clock"
 	"github.com/mentalspace/mentalspace/internal/platform/config"
 	"github.com/mentalspace/mentalspace/internal/platform/crypto"
@@ -53,6 +54,7 @@ type env struct {
 	audit    *audit.Log
 	auth     *auth.Service
 	practice *practice.Service
+	clients  *clients.Service
 }
 
 func newLogger(cfg config.Config, s stdio) *slog.Logger {
@@ -103,10 +105,14 @@ func open(ctx context.Context, cfg config.Config, s stdio, migrate bool) (*env, 
 	}
 	// Every encrypted column, so `keys rotate` re-encrypts it.
 	e.keyring.Register("users", "id", "totp_secret", auth.SecretAAD)
-	e.audit = audit.NewLog(d, e.clock, access.Policy{})
+	e.keyring.Register("clients", "id", "ssn", clients.SSNAAD)
+	// The one permission policy: the role table, and the caseload rule for
+	// clinicians' access to individual clients.
+	e.audit = audit.NewLog(d, e.clock, access.Policy{ClientRule: clients.CaseloadRule(d, e.clock)})
 	rpID, rpOrigins := app.RelyingParty(cfg.PublicURL, cfg.Addr, cfg.TLS(), cfg.BehindProxy)
 	e.auth = auth.NewService(d, e.clock, e.audit, e.keyring, auth.Options{AbsoluteTimeout: cfg.SessionAbsolute, RPID: rpID, RPOrigins: rpOrigins})
 	e.practice = practice.NewService(d, e.clock, e.audit)
+	e.clients = clients.NewService(d, e.clock, e.audit, e.keyring)
 	return e, nil
 }
 

@@ -5,6 +5,7 @@
 package access
 
 import (
+	"context"
 	"slices"
 	"strings"
 )
@@ -79,17 +80,30 @@ const (
 	PermSettingsManage Permission = "settings.manage"
 	PermAuditRead      Permission = "audit.read"
 	PermAuditExport    Permission = "audit.export"
+
+	// PermClientsRead covers a client's identity, demographics and contacts.
+	PermClientsRead Permission = "clients.read"
+	// PermClientsWrite covers registering clients and editing those parts.
+	PermClientsWrite Permission = "clients.write"
+	// PermClientsBreakGlass lets a clinician open a chart outside their
+	// caseload in an emergency, with a reason, for a limited time.
+	PermClientsBreakGlass Permission = "clients.break_glass"
 )
+
+// CaseloadRoles are the roles whose client permissions hold only for the
+// clients on their caseload (see ClientRule); the others see every client
+// their permissions cover.
+var CaseloadRoles = []Role{RoleClinician, RoleAssociate, RoleSupervisor}
 
 // rolePermissions is the policy's table: role → permissions.
 var rolePermissions = map[Role][]Permission{
 	RoleAdmin: {PermSelf, PermUsersRead, PermUsersManage, PermSettingsRead, PermSettingsManage,
-		PermAuditRead, PermAuditExport},
-	RoleClinician:  {PermSelf, PermSettingsRead},
-	RoleAssociate:  {PermSelf, PermSettingsRead},
-	RoleSupervisor: {PermSelf, PermSettingsRead, PermUsersRead},
-	RoleFrontDesk:  {PermSelf, PermSettingsRead},
-	RoleBiller:     {PermSelf, PermSettingsRead},
+		PermAuditRead, PermAuditExport, PermClientsRead, PermClientsWrite},
+	RoleClinician:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass},
+	RoleAssociate:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass},
+	RoleSupervisor: {PermSelf, PermSettingsRead, PermUsersRead, PermClientsRead, PermClientsBreakGlass},
+	RoleFrontDesk:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite},
+	RoleBiller:     {PermSelf, PermSettingsRead, PermClientsRead},
 }
 
 // PermissionsOf lists what role r may do.
@@ -125,12 +139,26 @@ type Target struct {
 type Decision struct {
 	Allowed bool
 	Role    Role
+	// Emergency is set when only a break-the-glass grant allowed it.
+	Emergency bool
 }
 
+// Grant is a client rule's answer.
+type Grant int
+
+// The grants.
+const (
+	Refused Grant = iota
+	Granted
+	// GrantedInEmergency: allowed through break-the-glass, flagged in the audit log.
+	GrantedInEmergency
+)
+
 // ClientRule decides per-client access for a role that holds the permission
-// in general (for example, a clinician only for clients on their caseload).
-// Later issues provide it; without one, holding the permission is enough.
-type ClientRule func(a Actor, r Role, p Permission, clientID int64) bool
+// in general (for example, a clinician only for clients on their caseload,
+// or through break-the-glass). Package clients provides it; without one,
+// holding the permission is enough.
+type ClientRule func(ctx context.Context, a Actor, r Role, p Permission, clientID int64) (Grant, error)
 
 // Policy decides. The zero Policy applies the role table alone.
 type Policy struct {
@@ -138,24 +166,44 @@ type Policy struct {
 }
 
 // Decide answers whether a may do p on t. The system actor may do anything.
-func (pol Policy) Decide(a Actor, p Permission, t Target) Decision {
+// Roles are tried in a fixed order, the most privileged first, and the first
+// that grants the permission (and passes the client rule) is the role used.
+func (pol Policy) Decide(ctx context.Context, a Actor, p Permission, t Target) (Decision, error) {
 	if a.System {
-		return Decision{Allowed: true}
+		return Decision{Allowed: true}, nil
 	}
 	if a.UserID == 0 {
-		return Decision{}
+		return Decision{}, nil
 	}
-	for _, r := range Roles { // fixed order: the most privileged role is reported first
+	for _, r := range Roles {
 		if !a.Has(r) || !slices.Contains(rolePermissions[r], p) {
 			continue
 		}
-		if t.ClientID != 0 && pol.ClientRule != nil && !pol.ClientRule(a, r, p, t.ClientID) {
-			continue
+		if t.ClientID != 0 && pol.ClientRule != nil {
+			g, err := pol.ClientRule(ctx, a, r, p, t.ClientID)
+			if err != nil {
+				return Decision{}, err
+			}
+			if g == Refused {
+				continue
+			}
+			return Decision{Allowed: true, Role: r, Emergency: g == GrantedInEmergency}, nil
 		}
-		return Decision{Allowed: true, Role: r}
+		return Decision{Allowed: true, Role: r}, nil
 	}
-	return Decision{}
+	return Decision{}, nil
 }
 
-// Can is Decide without a target.
-func (pol Policy) Can(a Actor, p Permission) bool { return pol.Decide(a, p, Target{}).Allowed }
+// Can reports whether a's roles grant p in general, before any per-client
+// rule: for menus and links, never as the only check.
+func (pol Policy) Can(a Actor, p Permission) bool {
+	if a.System {
+		return true
+	}
+	for _, r := range a.Roles {
+		if slices.Contains(rolePermissions[r], p) {
+			return true
+		}
+	}
+	return false
+}

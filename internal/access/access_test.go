@@ -1,6 +1,9 @@
 package access
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 func TestDecide(t *testing.T) {
 	admin := Actor{UserID: 1, Roles: []Role{RoleClinician, RoleAdmin}}
@@ -19,12 +22,15 @@ func TestDecide(t *testing.T) {
 		{"ClinicianSelf", clin, PermSelf, Target{}, nil, true, RoleClinician},
 		{"AnonymousNothing", Actor{}, PermSelf, Target{}, nil, false, ""},
 		{"SystemEverything", Actor{System: true}, PermAuditExport, Target{}, nil, true, ""},
-		{"ClientRuleRefuses", clin, PermSelf, Target{ClientID: 9}, func(Actor, Role, Permission, int64) bool { return false }, false, ""},
-		{"ClientRuleAllows", clin, PermSelf, Target{ClientID: 9}, func(Actor, Role, Permission, int64) bool { return true }, true, RoleClinician},
+		{"ClientRuleRefuses", clin, PermSelf, Target{ClientID: 9}, func(context.Context, Actor, Role, Permission, int64) (Grant, error) { return Refused, nil }, false, ""},
+		{"ClientRuleAllows", clin, PermSelf, Target{ClientID: 9}, func(context.Context, Actor, Role, Permission, int64) (Grant, error) { return Granted, nil }, true, RoleClinician},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Policy{ClientRule: tt.rule}.Decide(tt.actor, tt.perm, tt.target)
+			got, err := Policy{ClientRule: tt.rule}.Decide(context.Background(), tt.actor, tt.perm, tt.target)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if got.Allowed != tt.want || got.Role != tt.wantRole {
 				t.Errorf("Decide = %+v, want allowed=%v role=%q", got, tt.want, tt.wantRole)
 			}

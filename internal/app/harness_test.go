@@ -22,6 +22,7 @@ import (
 	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/auth"
+	"github.com/mentalspace/mentalspace/internal/clients"
 	"github.com/mentalspace/mentalspace/internal/platform/clock"
 	"github.com/mentalspace/mentalspace/internal/platform/crypto"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
@@ -90,7 +91,7 @@ func newEmptyTestApp(t testing.TB, e db.Engine) *testApp {
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	keyring := crypto.NewKeyring(d, crypto.GenerateMasterKey(), clk)
-	l := audit.NewLog(d, clk, access.Policy{})
+	l := audit.NewLog(d, clk, access.Policy{ClientRule: clients.CaseloadRule(d, clk)})
 	// The listener exists before the server starts, so passkeys can be
 	// configured for its port the way serve does (as localhost).
 	srv := httptest.NewUnstartedServer(nil)

@@ -72,7 +72,10 @@ func (l *Log) RecordAlone(ctx context.Context, a access.Actor, ev Event) error {
 // denied entry for ev and returns a forbidden error; when allowed it returns
 // the role used, for the service's own entry.
 func (l *Log) Authorize(ctx context.Context, a access.Actor, p access.Permission, t access.Target, ev Event) (access.Role, error) {
-	d := l.policy.Decide(a, p, t)
+	d, err := l.policy.Decide(ctx, a, p, t)
+	if err != nil {
+		return "", apperr.Internal(fmt.Errorf("authorize: %w", err))
+	}
 	if d.Allowed {
 		return d.Role, nil
 	}
@@ -84,6 +87,37 @@ func (l *Log) Authorize(ctx context.Context, a access.Actor, p access.Permission
 		return "", apperr.Internal(fmt.Errorf("record denial: %w", err))
 	}
 	return "", apperr.Forbidden()
+}
+
+// EmergencyDetail marks entries of access granted only by break-the-glass;
+// the report flags them.
+const EmergencyDetail = "break-the-glass"
+
+// AuthorizeClient is Authorize for an action on one client's data. It returns
+// the whole decision; when access came through break-the-glass it also marks
+// ev for the caller's own entry.
+func (l *Log) AuthorizeClient(ctx context.Context, a access.Actor, p access.Permission, clientID int64, ev *Event) (access.Decision, error) {
+	ev.ClientID = clientID
+	d, err := l.policy.Decide(ctx, a, p, access.Target{ClientID: clientID})
+	if err != nil {
+		return d, apperr.Internal(fmt.Errorf("authorize: %w", err))
+	}
+	if !d.Allowed {
+		denied := *ev
+		denied.Outcome = Denied
+		if denied.Detail == "" {
+			denied.Detail = "permission " + string(p)
+		}
+		if err := l.RecordAlone(ctx, a, denied); err != nil {
+			return d, apperr.Internal(fmt.Errorf("record denial: %w", err))
+		}
+		return d, apperr.Forbidden()
+	}
+	ev.Role = d.Role
+	if d.Emergency {
+		ev.Detail = strings.TrimSpace(EmergencyDetail + " " + ev.Detail)
+	}
+	return d, nil
 }
 
 // Page is one page of the audit report.
