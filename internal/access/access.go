@@ -88,6 +88,11 @@ const (
 	// PermClientsBreakGlass lets a clinician open a chart outside their
 	// caseload in an emergency, with a reason, for a limited time.
 	PermClientsBreakGlass Permission = "clients.break_glass"
+	// PermInsuranceRead and PermInsuranceWrite cover a client's insurance
+	// policies and prior authorisations; PermPayersManage the payer directory.
+	PermInsuranceRead  Permission = "insurance.read"
+	PermInsuranceWrite Permission = "insurance.write"
+	PermPayersManage   Permission = "payers.manage"
 )
 
 // CaseloadRoles are the roles whose client permissions hold only for the
@@ -98,12 +103,12 @@ var CaseloadRoles = []Role{RoleClinician, RoleAssociate, RoleSupervisor}
 // rolePermissions is the policy's table: role → permissions.
 var rolePermissions = map[Role][]Permission{
 	RoleAdmin: {PermSelf, PermUsersRead, PermUsersManage, PermSettingsRead, PermSettingsManage,
-		PermAuditRead, PermAuditExport, PermClientsRead, PermClientsWrite},
-	RoleClinician:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass},
-	RoleAssociate:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass},
-	RoleSupervisor: {PermSelf, PermSettingsRead, PermUsersRead, PermClientsRead, PermClientsBreakGlass},
-	RoleFrontDesk:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite},
-	RoleBiller:     {PermSelf, PermSettingsRead, PermClientsRead},
+		PermAuditRead, PermAuditExport, PermClientsRead, PermClientsWrite, PermInsuranceRead, PermInsuranceWrite, PermPayersManage},
+	RoleClinician:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass, PermInsuranceRead},
+	RoleAssociate:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass, PermInsuranceRead},
+	RoleSupervisor: {PermSelf, PermSettingsRead, PermUsersRead, PermClientsRead, PermClientsBreakGlass, PermInsuranceRead},
+	RoleFrontDesk:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermInsuranceRead, PermInsuranceWrite},
+	RoleBiller:     {PermSelf, PermSettingsRead, PermClientsRead, PermInsuranceRead, PermInsuranceWrite, PermPayersManage},
 }
 
 // PermissionsOf lists what role r may do.
