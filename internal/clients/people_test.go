@@ -1,0 +1,100 @@
+package clients
+
+import (
+	"context"
+	"testing"
+
+	"github.com/mentalspace/mentalspace/internal/platform/apperr"
+	"github.com/mentalspace/mentalspace/internal/platform/db"
+	"github.com/mentalspace/mentalspace/internal/platform/db/dbtest"
+)
+
+func TestContactsRelationsConsentsAlerts(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		p := aPracticeWithStaff(t, d)
+		fd := p.staff["frontdesk"]
+		in := aClient("Noah", "Reyes", "2015-05-05")
+		in.PrimaryClinicianID = p.staff["clinician"].UserID
+		kid := p.register("frontdesk", in)
+		mom := p.register("frontdesk", aClient("Rosa", "Reyes", "1984-11-11"))
+
+		if _, err := p.svc.AddContact(ctx, fd, kid.ID, Contact{Kind: "guardian", Name: ""}); apperr.As(err).Fields["name"] == "" || apperr.As(err).Fields["phone"] == "" {
+			t.Fatalf("empty contact err = %v", err)
+		}
+		gid, err := p.svc.AddContact(ctx, fd, kid.ID, Contact{Kind: "guardian", Name: "Rosa Reyes", Relationship: "mother", Phone: "312-555-0101", LegalDocument: "birth certificate"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.svc.AddContact(ctx, fd, kid.ID, Contact{Kind: "emergency", Name: "Luis Reyes", Phone: "312-555-0102"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.svc.RemoveContact(ctx, fd, kid.ID, gid); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.svc.RemoveContact(ctx, fd, mom.ID, gid); !apperr.Is(err, apperr.CodeNotFound) {
+			t.Errorf("removing another client's contact err = %v", err)
+		}
+		cs, err := p.svc.Contacts(ctx, p.staff["clinician"], kid.ID)
+		if err != nil || len(cs) != 1 || cs[0].Kind != "emergency" {
+			t.Fatalf("contacts = %+v, %v", cs, err)
+		}
+
+		if err := p.svc.Relate(ctx, fd, kid.ID, mom.ID, "parent"); err != nil {
+			t.Fatal(err)
+		}
+		rel, err := p.svc.Relations(ctx, fd, mom.ID)
+		if err != nil || len(rel) != 1 || rel[0].ID != kid.ID || rel[0].Kind != "child" {
+			t.Fatalf("mother's relations = %+v, %v", rel, err)
+		}
+		// The clinician sees the child, but not the mother, who is not on their caseload.
+		rel, err = p.svc.Relations(ctx, p.staff["clinician"], kid.ID)
+		if err != nil || len(rel) != 0 {
+			t.Errorf("clinician sees relations %+v, %v", rel, err)
+		}
+		if err := p.svc.Relate(ctx, p.staff["clinician"], kid.ID, mom.ID, "parent"); !apperr.Is(err, apperr.CodeForbidden) {
+			t.Errorf("clinician relating an unseen client err = %v", err)
+		}
+
+		if _, err := p.svc.AddConsent(ctx, fd, kid.ID, Consent{Kind: "release", SignedDate: "2030-01-01"}); apperr.As(err).Fields["recipient"] == "" || apperr.As(err).Fields["signed_date"] == "" {
+			t.Fatalf("bad release err = %v", err)
+		}
+		if _, err := p.svc.AddConsent(ctx, fd, kid.ID, Consent{Kind: "treatment", SignedDate: "2026-01-10"}); err != nil {
+			t.Fatal(err)
+		}
+		rid, err := p.svc.AddConsent(ctx, fd, kid.ID, Consent{Kind: "release", SignedDate: "2026-02-01", ExpiresDate: "2026-12-31",
+			Recipient: "Lincoln Elementary counselor", Purpose: "coordination of care", Scope: "attendance and diagnosis"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.svc.AddConsent(ctx, fd, kid.ID, Consent{Kind: "telehealth", SignedDate: "2025-01-01", ExpiresDate: "2025-12-31"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.svc.RevokeConsent(ctx, fd, kid.ID, rid, "2026-06-01"); err != nil {
+			t.Fatal(err)
+		}
+		cons, _ := p.svc.Consents(ctx, fd, kid.ID)
+		states := map[string]string{}
+		for _, c := range cons {
+			states[c.Kind] = c.State("2026-06-15")
+		}
+		if states["treatment"] != "active" || states["release"] != "revoked" || states["telehealth"] != "expired" {
+			t.Errorf("consent states = %v", states)
+		}
+
+		if _, err := p.svc.AddAlert(ctx, fd, kid.ID, Alert{Kind: "contact", Text: "Do not leave voicemail"}); err != nil {
+			t.Fatal(err)
+		}
+		aid, _ := p.svc.AddAlert(ctx, p.staff["clinician"], kid.ID, Alert{Kind: "safety", Text: "Safety plan on file"})
+		if err := p.svc.ResolveAlert(ctx, fd, kid.ID, aid); err != nil {
+			t.Fatal(err)
+		}
+		als, _ := p.svc.Alerts(ctx, fd, kid.ID)
+		if len(als) != 1 || als[0].Text != "Do not leave voicemail" {
+			t.Errorf("alerts = %+v", als)
+		}
+		if _, err := p.svc.AddAlert(ctx, p.staff["biller"], kid.ID, Alert{Kind: "billing", Text: "Balance due"}); !apperr.Is(err, apperr.CodeForbidden) {
+			t.Errorf("biller alert err = %v", err)
+		}
+	})
+}
