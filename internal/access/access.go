@@ -88,6 +88,8 @@ const (
 	// PermClientsBreakGlass lets a clinician open a chart outside their
 	// caseload in an emergency, with a reason, for a limited time.
 	PermClientsBreakGlass Permission = "clients.break_glass"
+	// PermClientsMerge merges a duplicate record into the one that stays.
+	PermClientsMerge Permission = "clients.merge"
 	// PermInsuranceRead and PermInsuranceWrite cover a client's insurance
 	// policies and prior authorisations; PermPayersManage the payer directory.
 	PermInsuranceRead  Permission = "insurance.read"
@@ -103,7 +105,7 @@ var CaseloadRoles = []Role{RoleClinician, RoleAssociate, RoleSupervisor}
 // rolePermissions is the policy's table: role → permissions.
 var rolePermissions = map[Role][]Permission{
 	RoleAdmin: {PermSelf, PermUsersRead, PermUsersManage, PermSettingsRead, PermSettingsManage,
-		PermAuditRead, PermAuditExport, PermClientsRead, PermClientsWrite, PermInsuranceRead, PermInsuranceWrite, PermPayersManage},
+		PermAuditRead, PermAuditExport, PermClientsRead, PermClientsWrite, PermInsuranceRead, PermInsuranceWrite, PermPayersManage, PermClientsMerge},
 	RoleClinician:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass, PermInsuranceRead},
 	RoleAssociate:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass, PermInsuranceRead},
 	RoleSupervisor: {PermSelf, PermSettingsRead, PermUsersRead, PermClientsRead, PermClientsBreakGlass, PermInsuranceRead},

@@ -98,3 +98,44 @@ func TestContactsRelationsConsentsAlerts(t *testing.T) {
 		}
 	})
 }
+
+func TestMerge(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		p := aPracticeWithStaff(t, d)
+		fd, admin := p.staff["frontdesk"], p.staff["admin"]
+		keep := p.register("frontdesk", aClient("Eli", "Park", "1992-02-02"))
+		dupIn := aClient("Elijah", "Park", "1992-02-02")
+		dupIn.CareTeam = []int64{p.staff["clinician"].UserID}
+		dup := p.register("frontdesk", dupIn)
+		other := p.register("frontdesk", aClient("Sun", "Park", "1990-01-01"))
+		if _, err := p.svc.AddConsent(ctx, fd, dup.ID, Consent{Kind: "treatment", SignedDate: "2026-01-01"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.svc.Relate(ctx, fd, dup.ID, other.ID, "partner"); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.svc.Merge(ctx, fd, keep.ID, dup.ID); !apperr.Is(err, apperr.CodeForbidden) {
+			t.Fatalf("front desk merge err = %v", err)
+		}
+		if err := p.svc.Merge(ctx, admin, keep.ID, dup.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.svc.Merge(ctx, admin, keep.ID, dup.ID); !apperr.Is(err, apperr.CodeConflict) {
+			t.Errorf("second merge err = %v", err)
+		}
+		got, _ := p.svc.Get(ctx, admin, keep.ID, SectionChart)
+		if len(got.CareTeam) != 1 || len(got.Phones) != 2 {
+			t.Errorf("survivor = care team %v, phones %v", got.CareTeam, got.Phones)
+		}
+		cons, _ := p.svc.Consents(ctx, admin, keep.ID)
+		rel, _ := p.svc.Relations(ctx, admin, other.ID)
+		if len(cons) != 1 || len(rel) != 1 || rel[0].ID != keep.ID {
+			t.Errorf("moved consents %d, relations %+v", len(cons), rel)
+		}
+		res, _ := p.svc.Search(ctx, fd, SearchFilter{Query: "park"})
+		if len(res) != 2 {
+			t.Errorf("search after merge = %+v, want the survivor and Sun", res)
+		}
+	})
+}

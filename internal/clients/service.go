@@ -411,6 +411,7 @@ func (s *Service) Search(ctx context.Context, a access.Actor, f SearchFilter) ([
 		conds = append(conds, "((("+prefix("c.search_first", first)+" OR "+prefix("c.search_preferred", first)+") AND "+prefix("c.search_last", second)+
 			") OR "+prefix("c.search_last", q2(words))+")")
 	}
+	conds = append(conds, "c.merged_into IS NULL")
 	if f.Status != "" {
 		conds = append(conds, "c.status = "+arg(string(f.Status)))
 	}

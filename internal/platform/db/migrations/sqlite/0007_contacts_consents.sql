@@ -43,7 +43,12 @@ CREATE TABLE client_consents (
 );
 CREATE INDEX client_consents_client ON client_consents (client_id);
 
+-- A merged duplicate points at the record it was merged into and drops out
+-- of search; everything linked to it has moved there.
+ALTER TABLE clients ADD COLUMN merged_into INTEGER REFERENCES clients (id);
+
 -- +goose Down
+ALTER TABLE clients DROP COLUMN merged_into;
 DROP TABLE client_consents;
 DROP TABLE client_relations;
 DROP TABLE client_contacts;
