@@ -506,6 +506,12 @@ func TestTokenAndServe(t *testing.T) {
 			t.Fatalf("serving URL = %q, want http://127.0.0.1:PORT", srv.URL)
 		}
 
+		// An administrator's token works only once the account has MFA.
+		if status, _ := srv.get(t, "/api/v1/me", token); status != http.StatusUnauthorized {
+			t.Fatalf("GET /api/v1/me before MFA = %d, want 401", status)
+		}
+		in.confirmTOTP(t, "admin@example.org", in.beginTOTP(t, "admin@example.org"))
+
 		status, body := srv.get(t, "/api/v1/me", token)
 		if status != http.StatusOK {
 			t.Fatalf("GET /api/v1/me = %d %s, want 200", status, body)

@@ -6,8 +6,10 @@ import (
 	"context"
 	"crypto/subtle"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +19,7 @@ import (
 	"github.com/mentalspace/mentalspace/internal/api"
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/auth"
+	"github.com/mentalspace/mentalspace/internal/clients"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
 	"github.com/mentalspace/mentalspace/internal/platform/clock"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
@@ -33,6 +36,7 @@ type Deps struct {
 	Auth     *auth.Service
 	Audit    *audit.Log
 	Practice *practice.Service
+	Clients  *clients.Service
 	Registry *prometheus.Registry
 	// SecureCookies is true when browsers reach us over TLS.
 	SecureCookies bool
@@ -47,6 +51,10 @@ type App struct {
 	api     *api.Handler
 	handler http.Handler
 	table   []Route
+
+	readyMu  sync.Mutex
+	readyAt  time.Time
+	readyErr error
 }
 
 // New builds the app and its handler.
@@ -56,7 +64,7 @@ func New(d Deps) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Deps: d, ui: uh, api: &api.Handler{Auth: d.Auth, Audit: d.Audit, Log: d.Log}}
+	a := &App{Deps: d, ui: uh, api: &api.Handler{Auth: d.Auth, Audit: d.Audit, Clients: d.Clients, Log: d.Log}}
 	mux := http.NewServeMux()
 	a.table = a.routes()
 	for _, rt := range a.table {
@@ -65,6 +73,9 @@ func New(d Deps) (*App, error) {
 	metrics := web.NewMetrics(d.Registry)
 	var h http.Handler = mux
 	h = http.NewCrossOriginProtection().Handler(h)
+	// No request needs more than a megabyte (forms, JSON); multipart bodies
+	// would otherwise spill to temporary files of any size.
+	h = http.MaxBytesHandler(h, 1<<20)
 	h = web.SecurityHeaders(d.SecureCookies)(h)
 	h = web.Recover(d.Log)(h)
 	h = web.Observe(d.Log, metrics)(h)
@@ -199,7 +210,7 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("database unreachable\n"))
 		return
 	}
-	if err := a.DB.CheckCurrent(ctx); err != nil {
+	if err := a.migrationsCurrent(ctx); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("migrations not current\n"))
 		return
@@ -207,6 +218,25 @@ func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("ready\n"))
 }
 
+// migrationsCurrent checks the schema version at most every ten seconds: the
+// check goes through the SQLite writer, and probes are anonymous.
+func (a *App) migrationsCurrent(ctx context.Context) error {
+	a.readyMu.Lock()
+	defer a.readyMu.Unlock()
+	if time.Since(a.readyAt) < 10*time.Second {
+		return a.readyErr
+	}
+	a.readyErr, a.readyAt = a.DB.CheckCurrent(ctx), time.Now()
+	return a.readyErr
+}
+
+// metrics serves Prometheus only to scrapers on this machine: the figures
+// (sign-in failures, job outcomes) are nobody else's business. A request that
+// came through a proxy carries X-Forwarded-For and is refused too.
 func (a *App) metrics(w http.ResponseWriter, r *http.Request) {
+	if ip := net.ParseIP(web.ClientIP(r, false)); ip == nil || !ip.IsLoopback() || r.Header.Get("X-Forwarded-For") != "" {
+		a.ui.NotFound(w, r)
+		return
+	}
 	promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 }

@@ -189,7 +189,9 @@ func TestAuditPageAndExport(t *testing.T) {
 	b := ta.browser()
 	b.signIn("admin@example.org")
 	b.get("/audit?action=login&sort=user&dir=asc")
-	mustContain(t, b, `id="audit-table"`, `aria-sort="ascending"`, "login")
+	mustContain(t, b, `id="audit-table"`, `aria-sort="ascending"`, "login",
+		// Links keep every filter (built whole, not escaped after "?").
+		`href="/audit.csv?action=login&amp;dir=asc&amp;sort=user"`, `href="/audit?action=login&amp;dir=desc&amp;sort=user"`)
 	b.get("/audit?from=not-a-date")
 	if b.status != http.StatusUnprocessableEntity {
 		t.Errorf("bad date: status %d", b.status)

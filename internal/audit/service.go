@@ -134,21 +134,20 @@ func (l *Log) Find(ctx context.Context, a access.Actor, f Filter) (Page, error) 
 	if err != nil {
 		return Page{}, err
 	}
+	// Read on the read pool (a long report must not hold SQLite's single
+	// writer), then record the read.
 	var p Page
-	err = l.db.InTx(ctx, func(tx *db.Tx) error {
-		if p.Entries, err = find(ctx, tx, f); err != nil {
-			return err
+	if p.Entries, err = find(ctx, l.db.Read(), f); err != nil {
+		return Page{}, apperr.Internal(err)
+	}
+	if f.BeforeSeq == 0 {
+		if p.Total, err = count(ctx, l.db.Read(), f); err != nil {
+			return Page{}, apperr.Internal(err)
 		}
-		if f.BeforeSeq == 0 {
-			if p.Total, err = count(ctx, tx, f); err != nil {
-				return err
-			}
-		}
-		ev.Role, ev.ClientID = role, f.ClientID
-		return l.Record(ctx, tx, a, ev)
-	})
-	if err != nil {
-		return Page{}, apperr.As(err)
+	}
+	ev.Role, ev.ClientID = role, f.ClientID
+	if err := l.RecordAlone(ctx, a, ev); err != nil {
+		return Page{}, apperr.Internal(err)
 	}
 	return p, nil
 }
@@ -165,7 +164,9 @@ func (l *Log) Export(ctx context.Context, a access.Actor, f Filter, emit func(En
 	if err := l.RecordAlone(ctx, a, ev); err != nil {
 		return apperr.Internal(err)
 	}
-	f.Limit, f.Offset = 1000, 0
+	// Newest first, paged by sequence number: entries appended meanwhile are
+	// after the first page's start and cannot shift later pages.
+	f.Limit, f.Offset, f.Sort, f.Desc = 1000, 0, "at", true
 	for {
 		page, err := find(ctx, l.db.Read(), f)
 		if err != nil {
@@ -179,7 +180,7 @@ func (l *Log) Export(ctx context.Context, a access.Actor, f Filter, emit func(En
 		if len(page) < f.Limit {
 			return nil
 		}
-		f.Offset += f.Limit
+		f.BeforeSeq = page[len(page)-1].Seq
 	}
 }
 

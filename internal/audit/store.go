@@ -105,7 +105,11 @@ func find(ctx context.Context, q db.Querier, f Filter) ([]Entry, error) {
 	if f.Desc {
 		dir = " DESC"
 	}
-	order := col + dir
+	// NULLs last on both engines (SQLite puts them first, PostgreSQL last).
+	order := "(" + col + " IS NULL), " + col + dir
+	if col == "a.seq" {
+		order = col + dir
+	}
 	if col != "a.seq" {
 		order += ", a.seq DESC" // a stable order for pages
 	}

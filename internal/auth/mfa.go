@@ -155,8 +155,11 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a access.Actor, code string) 
 	}
 	codes := newRecoveryCodes()
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		// A session that has not passed a second factor may only turn TOTP on
+		// while the account has none at all (checked again here, atomically).
 		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_enabled_at = $1, totp_last_step = $2, version = version + 1, updated_at = $1
-			WHERE id = $3 AND totp_enabled_at IS NULL`, db.Micros(now), step, u.ID)
+			WHERE id = $3 AND totp_enabled_at IS NULL
+			AND ($4 OR NOT EXISTS (SELECT 1 FROM webauthn_credentials WHERE user_id = $3))`, db.Micros(now), step, u.ID, a.MFA || a.System)
 		if err != nil {
 			return err
 		}
@@ -199,13 +202,19 @@ func (s *Service) CompleteMFA(ctx context.Context, a access.Actor, code string) 
 	if err != nil {
 		return wrap(err)
 	}
-	key := accountKey(u.Email)
-	if isLocked, err := locked(ctx, s.db.Read(), now, key); err != nil {
+	// Every code tried counts against this account's second-factor prompt
+	// before it is checked; only a success clears the count.
+	key := mfaKey(u.ID)
+	ev := audit.Event{Action: audit.ActionLogin, ObjectType: "user.mfa", ObjectID: audit.ObjectIDOf(u.ID)}
+	if isLocked, err := s.opt.Throttle.attempt(ctx, s.db, key, s.opt.Throttle.AccountLimit, now); err != nil {
 		return apperr.Internal(err)
 	} else if isLocked {
+		ev.Outcome, ev.Detail = audit.Failed, "locked"
+		if err := s.audit.RecordAlone(ctx, a, ev); err != nil {
+			return apperr.Internal(err)
+		}
 		return badLogin
 	}
-	ev := audit.Event{Action: audit.ActionLogin, ObjectType: "user.mfa", ObjectID: audit.ObjectIDOf(u.ID)}
 	var step int64
 	recoveryID := int64(0)
 	if u.MFAEnabled {
@@ -226,15 +235,7 @@ func (s *Service) CompleteMFA(ctx context.Context, a access.Actor, code string) 
 	}
 	if step == 0 && recoveryID == 0 {
 		ev.Outcome, ev.Detail = audit.Failed, "wrong code"
-		err := s.db.InTx(ctx, func(tx *db.Tx) error {
-			if !s.opt.Throttle.DisableForTest {
-				if err := s.opt.Throttle.fail(ctx, tx, key, s.opt.Throttle.AccountLimit, now); err != nil {
-					return err
-				}
-			}
-			return s.audit.Record(ctx, tx, a, ev)
-		})
-		if err != nil {
+		if err := s.audit.RecordAlone(ctx, a, ev); err != nil {
 			return apperr.Internal(err)
 		}
 		return apperr.Invalid("Please correct the highlighted fields.", map[string]string{"code": "That code did not work. Enter the current 6-digit code, or one of your recovery codes."})
@@ -265,6 +266,9 @@ func (s *Service) CompleteMFA(ctx context.Context, a access.Actor, code string) 
 		if err := clearThrottle(ctx, tx, key); err != nil {
 			return err
 		}
+		if err := clearThrottle(ctx, tx, accountKey(u.Email)); err != nil {
+			return err
+		}
 		return s.audit.Record(ctx, tx, a, ev)
 	})
 	return wrap(err)
@@ -292,8 +296,8 @@ func (s *Service) NewRecoveryCodes(ctx context.Context, a access.Actor, password
 	if !u.MFAEnabled {
 		return nil, apperr.Invalid("Turn on two-step sign-in first.", nil)
 	}
-	if !verifyPassword(password, u.passwordHash) {
-		return nil, apperr.Invalid("Please correct the highlighted fields.", map[string]string{"password": "This is not your current password."})
+	if err := s.recheckPassword(ctx, a, u, password); err != nil {
+		return nil, err
 	}
 	codes := newRecoveryCodes()
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {

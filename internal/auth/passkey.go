@@ -407,6 +407,11 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, a access.Actor,
 			u.ID).Scan(&before, &totp); err != nil {
 			return err
 		}
+		// Re-check under the row lock: MFA may have been turned on since the
+		// ceremony began, and then only a session that passed it may add one.
+		if (before > 0 || totp.Valid) && !a.MFA && !a.System {
+			return apperr.Forbidden()
+		}
 		if before >= MaxPasskeys {
 			return apperr.Invalid(fmt.Sprintf("You already have %d passkeys. Remove one you no longer use first.", MaxPasskeys), nil)
 		}
@@ -496,10 +501,15 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, a access.Actor, respon
 	if err != nil {
 		return wrap(err)
 	}
-	key := accountKey(u.Email)
-	if isLocked, err := locked(ctx, s.db.Read(), now, key); err != nil {
+	// As with codes: count the attempt first, clear it only on success.
+	key := mfaKey(u.ID)
+	if isLocked, err := s.opt.Throttle.attempt(ctx, s.db, key, s.opt.Throttle.AccountLimit, now); err != nil {
 		return apperr.Internal(err)
 	} else if isLocked {
+		if err := s.audit.RecordAlone(ctx, a, audit.Event{Action: audit.ActionLogin, ObjectType: "user.mfa", ObjectID: audit.ObjectIDOf(u.ID),
+			Outcome: audit.Failed, Detail: "locked"}); err != nil {
+			return apperr.Internal(err)
+		}
 		return badLogin
 	}
 	sd, err := s.takeCeremony(ctx, a, ceremonyLogin)
@@ -523,11 +533,6 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, a access.Actor, respon
 			if markClone != nil {
 				if _, err := tx.ExecContext(ctx, `UPDATE webauthn_credentials SET clone_warning = TRUE WHERE user_id = $1 AND credential_id = $2`,
 					u.ID, base64.RawURLEncoding.EncodeToString(markClone)); err != nil {
-					return err
-				}
-			}
-			if !s.opt.Throttle.DisableForTest {
-				if err := s.opt.Throttle.fail(ctx, tx, key, s.opt.Throttle.AccountLimit, now); err != nil {
 					return err
 				}
 			}
@@ -560,6 +565,9 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, a access.Actor, respon
 			return err
 		}
 		if err := clearThrottle(ctx, tx, key); err != nil {
+			return err
+		}
+		if err := clearThrottle(ctx, tx, accountKey(u.Email)); err != nil {
 			return err
 		}
 		ev.Detail = "passkey"
@@ -598,8 +606,8 @@ func (s *Service) RemovePasskey(ctx context.Context, a access.Actor, id int64, p
 	if err != nil {
 		return wrap(err)
 	}
-	if !verifyPassword(password, u.passwordHash) {
-		return apperr.Invalid("Please correct the highlighted fields.", map[string]string{"password": "This is not your current password."})
+	if err := s.recheckPassword(ctx, a, u, password); err != nil {
+		return err
 	}
 	st, err := practice.Get(ctx, s.db.Read())
 	if err != nil {

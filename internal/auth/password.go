@@ -108,7 +108,11 @@ func isRepetitive(s string) bool {
 }
 
 // HashPassword hashes pw with argon2id.
-func HashPassword(pw string) (string, error) { return argon2id.CreateHash(pw, argonParams) }
+func HashPassword(pw string) (string, error) {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return argon2id.CreateHash(pw, argonParams)
+}
 
 // dummyHash is compared against when no account matches, so that a login for
 // an unknown email costs the same time as one for a known email.
@@ -120,6 +124,8 @@ var dummyHash = sync.OnceValue(func() string {
 // verifyPassword reports whether pw matches hash; an empty hash is checked
 // against the dummy so the time taken is the same.
 func verifyPassword(pw, hash string) bool {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
 	if hash == "" {
 		_, _ = argon2id.ComparePasswordAndHash(pw, dummyHash())
 		return false

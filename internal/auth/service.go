@@ -115,6 +115,12 @@ func (s *Service) Setup(ctx context.Context, a access.Actor, in SetupInput) (Use
 	if len(fields) > 0 {
 		return User{}, apperr.Invalid("Please correct the highlighted fields.", fields)
 	}
+	// Refuse before hashing: once set up, this is an anonymous endpoint.
+	if need, err := s.NeedsSetup(ctx); err != nil {
+		return User{}, err
+	} else if !need {
+		return User{}, apperr.Conflict("This practice has already been set up.")
+	}
 	hash, err := HashPassword(in.Password)
 	if err != nil {
 		return User{}, apperr.Internal(err)
@@ -247,13 +253,18 @@ func (s *Service) UpdateUser(ctx context.Context, a access.Actor, id int64, p Pr
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, credentials = $3, npi = $4, version = version + 1, updated_at = $5
+		res, err := tx.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, credentials = $3, npi = $4, version = version + 1, updated_at = $5
 			WHERE id = $6 AND version = $7`, p.Email, p.Name, p.Credentials, p.NPI, db.Micros(s.clock.Now()), id, version)
 		if db.IsUniqueViolation(err) {
 			return apperr.Invalid("Please correct the highlighted fields.", map[string]string{"email": "Another account already uses this email address."})
 		}
 		if err != nil {
 			return fmt.Errorf("update user: %w", err)
+		}
+		// A concurrent save of the same version got there first (PostgreSQL
+		// re-checks the WHERE after waiting for it): nothing of this one stays.
+		if n, _ := res.RowsAffected(); n != 1 {
+			return apperr.Conflict("Someone else changed this account while you were editing. Review their change, then save again.")
 		}
 		if err := setRoles(ctx, tx, id, p.Roles); err != nil {
 			return err
@@ -275,6 +286,12 @@ func hasRole(rs []access.Role, r access.Role) bool {
 
 // keepOneAdmin refuses a change that would leave no active administrator.
 func (s *Service) keepOneAdmin(ctx context.Context, tx *db.Tx, losing int64) error {
+	// Every change that can remove an administrator locks the practice row
+	// first, so two admins removing each other at once cannot both succeed.
+	var one int
+	if err := tx.QueryRowContext(ctx, `SELECT id FROM practice WHERE id = 1`+tx.ForUpdate()).Scan(&one); err != nil {
+		return err
+	}
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users u JOIN user_roles r ON r.user_id = u.id
 		WHERE r.role = 'admin' AND u.status = 'active' AND u.id <> $1`, losing).Scan(&n)
@@ -369,6 +386,10 @@ func (s *Service) ResetMFA(ctx context.Context, a access.Actor, id int64) error 
 		if _, err := revokeSessions(ctx, tx, id, 0, s.clock.Now()); err != nil {
 			return err
 		}
+		// A reset usually answers a lost or stolen device: its tokens go too.
+		if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, db.Micros(s.clock.Now()), id); err != nil {
+			return err
+		}
 		ev.Role = role
 		return s.audit.Record(ctx, tx, a, ev)
 	})
@@ -410,16 +431,23 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, Session, er
 	now := s.clock.Now()
 	meta := access.Actor{IP: in.IP, UserAgent: in.UserAgent, RequestID: in.RequestID}
 	keys := []string{accountKey(email), ipKey(in.IP)}
-	isLocked, err := locked(ctx, s.db.Read(), now, keys...)
-	if err != nil {
-		return "", Session{}, apperr.Internal(err)
-	}
 	u, err := findUser(ctx, s.db.Read(), 0, email)
 	if err != nil && !apperr.Is(err, apperr.CodeNotFound) {
 		return "", Session{}, apperr.Internal(err)
 	}
-	// Always spend the hashing time, even for unknown or locked accounts.
-	ok := verifyPassword(in.Password, u.passwordHash)
+	// Count the attempt before checking it. Keys exist for any email typed,
+	// so a lock says nothing about whether the account exists.
+	acctLocked, err := s.opt.Throttle.attempt(ctx, s.db, keys[0], s.opt.Throttle.AccountLimit, now)
+	if err != nil {
+		return "", Session{}, apperr.Internal(err)
+	}
+	ipLocked, err := s.opt.Throttle.attempt(ctx, s.db, keys[1], s.opt.Throttle.IPLimit, now)
+	if err != nil {
+		return "", Session{}, apperr.Internal(err)
+	}
+	isLocked := acctLocked || ipLocked
+	// Unknown accounts are hashed against a dummy so they take as long.
+	ok := !isLocked && verifyPassword(in.Password, u.passwordHash)
 	reason := ""
 	switch {
 	case isLocked:
@@ -433,18 +461,8 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, Session, er
 	}
 	if reason != "" {
 		meta.UserID = u.ID
-		err := s.db.InTx(ctx, func(tx *db.Tx) error {
-			if !isLocked && !s.opt.Throttle.DisableForTest {
-				if err := s.opt.Throttle.fail(ctx, tx, keys[0], s.opt.Throttle.AccountLimit, now); err != nil {
-					return err
-				}
-				if err := s.opt.Throttle.fail(ctx, tx, keys[1], s.opt.Throttle.IPLimit, now); err != nil {
-					return err
-				}
-			}
-			return s.audit.Record(ctx, tx, meta, audit.Event{Action: audit.ActionLogin, ObjectType: "user",
-				ObjectID: idOrEmpty(u.ID), Outcome: audit.Failed, Detail: reason})
-		})
+		err := s.audit.RecordAlone(ctx, meta, audit.Event{Action: audit.ActionLogin, ObjectType: "user",
+			ObjectID: idOrEmpty(u.ID), Outcome: audit.Failed, Detail: reason})
 		if err != nil {
 			return "", Session{}, apperr.Internal(err)
 		}
@@ -463,7 +481,13 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, Session, er
 				return err
 			}
 		}
-		if err := clearThrottle(ctx, tx, keys[0]); err != nil {
+		// With a second factor due, the account's count stands until it passes.
+		if !u.MFAEnabled {
+			if err := clearThrottle(ctx, tx, keys[0]); err != nil {
+				return err
+			}
+		}
+		if err := giveBack(ctx, tx, keys[1]); err != nil {
 			return err
 		}
 		meta.UserID, meta.SessionID = u.ID, sess.ID
@@ -527,14 +551,24 @@ func (s *Service) Authenticate(ctx context.Context, token, ip, userAgent, reques
 		return out, wrap(err)
 	}
 	if expired || u.Status != StatusActive {
-		_ = s.db.InTx(ctx, func(tx *db.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, db.Micros(now), sess.ID)
+		reason := "timed out"
+		if u.Status != StatusActive {
+			reason = "account disabled"
+		}
+		err := s.db.InTx(ctx, func(tx *db.Tx) error {
+			res, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, db.Micros(now), sess.ID)
 			if err != nil {
 				return err
 			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil // a parallel request ended it and recorded it
+			}
 			return s.audit.Record(ctx, tx, access.Actor{UserID: u.ID, SessionID: sess.ID, IP: ip, UserAgent: userAgent, RequestID: requestID},
-				audit.Event{Action: audit.ActionLogout, ObjectType: "session", ObjectID: audit.ObjectIDOf(sess.ID), Detail: "timed out"})
+				audit.Event{Action: audit.ActionLogout, ObjectType: "session", ObjectID: audit.ObjectIDOf(sess.ID), Detail: reason})
 		})
+		if err != nil {
+			return out, apperr.Internal(err)
+		}
 		return out, apperr.Unauthorized("Your session has ended. Please sign in again.")
 	}
 	if now.Sub(sess.LastSeenAt) > time.Minute {
@@ -644,12 +678,15 @@ func (s *Service) ChangePassword(ctx context.Context, a access.Actor, current, n
 	if err != nil {
 		return wrap(err)
 	}
-	if !verifyPassword(current, u.passwordHash) {
+	if err := s.recheckPassword(ctx, a, u, current); err != nil {
+		if !apperr.Is(err, apperr.CodeInvalid) {
+			return err
+		}
 		ev.Outcome, ev.Detail = audit.Failed, "wrong current password"
 		if err := s.audit.RecordAlone(ctx, a, ev); err != nil {
 			return apperr.Internal(err)
 		}
-		return apperr.Invalid("Please correct the highlighted fields.", map[string]string{"current_password": "This is not your current password."})
+		return apperr.Invalid("Please correct the highlighted fields.", map[string]string{"current_password": apperr.As(err).Fields["password"]})
 	}
 	if msg := CheckPassword(next, u.Email, u.Name); msg != "" {
 		return apperr.Invalid("Please correct the highlighted fields.", map[string]string{"new_password": msg})

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -318,6 +320,18 @@ func TestTokens(t *testing.T) {
 		if !strings.HasPrefix(tok, "mst_") || !strings.HasPrefix(tok, info.Prefix) {
 			t.Fatalf("token %q prefix %q", tok, info.Prefix)
 		}
+		// An administrator's token works only once the account has MFA.
+		if _, err := f.svc.AuthenticateToken(ctx, tok, "", "", ""); !apperr.Is(err, apperr.CodeUnauthorized) {
+			t.Fatalf("token of an admin without MFA err = %v, want unauthorized", err)
+		}
+		s := f.login(t, "ada@example.org", adminPassword)
+		enr, err := f.svc.BeginTOTP(ctx, s.Actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.ConfirmTOTP(ctx, s.Actor, f.code(t, enr.Secret)); err != nil {
+			t.Fatal(err)
+		}
 		a, err := f.svc.AuthenticateToken(ctx, tok, "", "", "")
 		if err != nil || a.UserID != f.admin.ID || !a.Has(access.RoleAdmin) {
 			t.Fatalf("AuthenticateToken = %+v, %v", a, err)
@@ -334,6 +348,61 @@ func TestTokens(t *testing.T) {
 		}
 		if _, err := f.svc.AuthenticateToken(ctx, "mst_nonsense", "", "", ""); !apperr.Is(err, apperr.CodeUnauthorized) {
 			t.Fatalf("bad token err = %v", err)
+		}
+	})
+}
+
+// Parallel guesses cannot slip past the limit: every attempt is counted
+// before its password is checked.
+func TestParallelGuessesAreCounted(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := aPracticeWithAnAdmin(t, d)
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Go(func() {
+				f.svc.Login(ctx, LoginInput{Email: "ada@example.org", Password: "wrong password " + strconv.Itoa(i), IP: "10.9.9." + strconv.Itoa(i)})
+			})
+		}
+		wg.Wait()
+		page, err := f.log.Find(ctx, access.Actor{System: true}, Filter{Action: audit.ActionLogin, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked := 0
+		for _, e := range page.Entries {
+			if e.Detail == "wrong password" {
+				checked++
+			}
+		}
+		if checked > DefaultThrottle.AccountLimit {
+			t.Errorf("%d passwords were checked in parallel, want at most %d", checked, DefaultThrottle.AccountLimit)
+		}
+	})
+}
+
+// Signing in again does not reset the count of wrong second-factor codes.
+func TestSecondFactorGuessesStayCounted(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := aPracticeWithAnAdmin(t, d)
+		a := f.login(t, "ada@example.org", adminPassword)
+		enr, _ := f.svc.BeginTOTP(ctx, a.Actor)
+		if _, err := f.svc.ConfirmTOTP(ctx, a.Actor, f.code(t, enr.Secret)); err != nil {
+			t.Fatal(err)
+		}
+		f.clk.Advance(time.Minute)
+		guesses := 0
+		for round := 0; round < 3; round++ {
+			b := f.login(t, "ada@example.org", adminPassword)
+			for range 2 {
+				if err := f.svc.CompleteMFA(ctx, b.Actor, "000000"); apperr.Is(err, apperr.CodeInvalid) {
+					guesses++
+				}
+			}
+		}
+		if guesses != DefaultThrottle.AccountLimit {
+			t.Errorf("%d wrong codes were checked, want %d before the lock", guesses, DefaultThrottle.AccountLimit)
 		}
 	})
 }

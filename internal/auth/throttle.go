@@ -2,80 +2,118 @@ package auth
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
+	"runtime"
+	"strconv"
 	"time"
 
+	"github.com/mentalspace/mentalspace/internal/access"
+	"github.com/mentalspace/mentalspace/internal/audit"
+	"github.com/mentalspace/mentalspace/internal/platform/apperr"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
 )
 
-// Throttle limits failed logins per account and per source address. The
-// counters live in the database, so every app instance sees the same ones.
+// Throttle limits sign-in attempts per account, per source address and per
+// second-factor prompt. The counters live in the database, so every app
+// instance sees the same ones. An attempt is counted before the password or
+// code is checked, in its own committed statement, so parallel guesses
+// cannot slip past the limit; a success then clears (or, for an address,
+// gives back) what it counted.
 type Throttle struct {
-	Window         time.Duration // failures count within this window
-	AccountLimit   int           // failures on one account before it is locked
-	IPLimit        int           // failures from one address before it is locked
-	LockFor        time.Duration
+	Window       time.Duration // attempts count within this window
+	AccountLimit int           // attempts on one account (and one second-factor prompt) before a lock
+	IPLimit      int           // failed attempts from one address before a lock
+	LockFor      time.Duration
+	// DisableForTest turns counting off (load tests, fixtures).
 	DisableForTest bool
 }
 
-// DefaultThrottle locks an account after 5 failures in 15 minutes and an
-// address after 20, each for 15 minutes.
+// DefaultThrottle allows 5 failures per account and 20 per address in 15
+// minutes, then pauses sign-in for 15 minutes.
 var DefaultThrottle = Throttle{Window: 15 * time.Minute, AccountLimit: 5, IPLimit: 20, LockFor: 15 * time.Minute}
 
 func accountKey(email string) string { return "acct:" + hashToken(email) }
 func ipKey(ip string) string         { return "ip:" + ip }
+func mfaKey(userID int64) string     { return "mfa:" + strconv.FormatInt(userID, 10) }
 
-// locked reports whether any key is locked at now.
-func locked(ctx context.Context, q db.Querier, now time.Time, keys ...string) (bool, error) {
-	for _, k := range keys {
+// attempt counts one attempt against key and reports whether the key is
+// locked: already locked, or now over its limit (which locks it). It runs in
+// its own transaction so the count is visible to parallel requests at once.
+func (t Throttle) attempt(ctx context.Context, d *db.DB, key string, limit int, now time.Time) (bool, error) {
+	if t.DisableForTest {
+		return false, nil
+	}
+	var lockedNow bool
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		var failures int
 		var until int64
-		err := q.QueryRowContext(ctx, `SELECT locked_until FROM login_throttle WHERE key = $1`, k).Scan(&until)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
+		// One statement: concurrent upserts of a key queue on its row.
+		err := tx.QueryRowContext(ctx, `INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, 0)
+			ON CONFLICT (key) DO UPDATE SET
+				failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END,
+				window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END
+			RETURNING failures, locked_until`, key, db.Micros(now), db.Micros(now.Add(-t.Window))).Scan(&failures, &until)
 		if err != nil {
-			return false, fmt.Errorf("throttle: %w", err)
+			return err
 		}
-		if until > db.Micros(now) {
-			return true, nil
+		switch {
+		case until > db.Micros(now):
+			lockedNow = true
+		case failures > limit:
+			lockedNow = true
+			_, err = tx.ExecContext(ctx, `UPDATE login_throttle SET locked_until = $1 WHERE key = $2`, db.Micros(now.Add(t.LockFor)), key)
 		}
-	}
-	return false, nil
-}
-
-// fail counts one failure against key, locking it when it reaches limit.
-func (t Throttle) fail(ctx context.Context, tx *db.Tx, key string, limit int, now time.Time) error {
-	var failures int
-	var start int64
-	err := tx.QueryRowContext(ctx, `SELECT failures, window_start FROM login_throttle WHERE key = $1`+tx.ForUpdate(), key).Scan(&failures, &start)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		failures, start = 0, db.Micros(now)
-	case err != nil:
-		return fmt.Errorf("throttle: %w", err)
-	}
-	if db.Time(start).Add(t.Window).Before(now) {
-		failures, start = 0, db.Micros(now)
-	}
-	failures++
-	var until int64
-	if failures >= limit {
-		until = db.Micros(now.Add(t.LockFor))
-		failures, start = 0, db.Micros(now)
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start,
-		locked_until = CASE WHEN excluded.locked_until > login_throttle.locked_until THEN excluded.locked_until ELSE login_throttle.locked_until END`,
-		key, failures, start, until)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("throttle: %w", err)
+		return false, fmt.Errorf("throttle: %w", err)
 	}
-	return nil
+	return lockedNow, nil
 }
 
+// clearThrottle forgets key's attempts after a success.
 func clearThrottle(ctx context.Context, tx *db.Tx, key string) error {
-	_, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = $1`, key)
+	_, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = $1 AND locked_until = 0`, key)
 	return err
+}
+
+// giveBack returns one counted attempt: an address's successful sign-ins
+// must not add up to a lock (a practice's staff share one address).
+func giveBack(ctx context.Context, tx *db.Tx, key string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0`, key)
+	return err
+}
+
+// hashSlots bounds how many argon2id computations (19 MiB each) run at once,
+// so a flood of sign-in requests cannot exhaust memory.
+var hashSlots = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+
+// recheckPassword confirms a signed-in user's password before a sensitive
+// change. Tries are throttled like sign-ins; past the limit the session is
+// ended, so a stolen session cannot be used to guess the password.
+// Errors: invalid (wrong password), unauthorized (locked: signed out).
+func (s *Service) recheckPassword(ctx context.Context, a access.Actor, u User, password string) error {
+	key := "pw:" + strconv.FormatInt(u.ID, 10)
+	now := s.clock.Now()
+	isLocked, err := s.opt.Throttle.attempt(ctx, s.db, key, s.opt.Throttle.AccountLimit, now)
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	if isLocked {
+		err := s.db.InTx(ctx, func(tx *db.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, db.Micros(now), a.SessionID); err != nil {
+				return err
+			}
+			return s.audit.Record(ctx, tx, a, audit.Event{Action: audit.ActionLogout, ObjectType: "session", ObjectID: audit.ObjectIDOf(a.SessionID),
+				Outcome: audit.Failed, Detail: "too many wrong passwords"})
+		})
+		if err != nil {
+			return apperr.Internal(err)
+		}
+		return apperr.Unauthorized("Too many wrong passwords: you have been signed out.")
+	}
+	if !verifyPassword(password, u.passwordHash) {
+		return apperr.Invalid("Please correct the highlighted fields.", map[string]string{"password": "This is not your current password."})
+	}
+	return s.db.InTx(ctx, func(tx *db.Tx) error { return clearThrottle(ctx, tx, key) })
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
+	"github.com/mentalspace/mentalspace/internal/practice"
 )
 
 // tokenPrefix marks MentalSpace API tokens so secret scanners can find leaked ones.
@@ -151,6 +152,21 @@ func (s *Service) AuthenticateToken(ctx context.Context, bearer, ip, userAgent, 
 	u, err := findUser(ctx, s.db.Read(), userID, "")
 	if err != nil {
 		return access.Actor{}, wrap(err)
+	}
+	// A token never lets anyone skip a second factor the account now needs
+	// (the owner became an administrator, or the practice requires MFA).
+	if !u.MFAEnabled {
+		required := u.Has(access.RoleAdmin)
+		if !required {
+			st, err := practice.Get(ctx, s.db.Read())
+			if err != nil {
+				return access.Actor{}, wrap(err)
+			}
+			required = st.RequireMFAForAll
+		}
+		if required {
+			return access.Actor{}, apperr.Unauthorized("This account must set up two-step sign-in in the web app before its API tokens work.")
+		}
 	}
 	a := access.Actor{UserID: u.ID, Roles: u.Roles, TokenID: id, MFA: false, IP: ip, UserAgent: userAgent, RequestID: requestID}
 	now := s.clock.Now()

@@ -439,5 +439,3 @@ func (s *Service) Policies(ctx context.Context, a access.Actor, clientID int64) 
 	})
 	return out, wrap(err)
 }
-
-

@@ -396,4 +396,3 @@ func (s *Service) Alerts(ctx context.Context, a access.Actor, clientID int64) ([
 	})
 	return out, err
 }
-

@@ -122,7 +122,7 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in Input) (Client,
 		}
 		now := db.Micros(s.clock.Now())
 		last4, sealed := "", ""
-		if id, err = writeClient(ctx, tx, 0, mrn, in, "", now); err != nil {
+		if id, err = writeClient(ctx, tx, 0, mrn, in, "", now, 0); err != nil {
 			return err
 		}
 		if digits, ok := validSSN(in.SSN); ok {
@@ -270,7 +270,7 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, in Input
 			}
 			changed = append(changed, "ssn")
 		}
-		if _, err := writeClient(ctx, tx, id, "", in, last4, db.Micros(s.clock.Now())); err != nil {
+		if _, err := writeClient(ctx, tx, id, "", in, last4, db.Micros(s.clock.Now()), version); err != nil {
 			return err
 		}
 		if err := replacePhones(ctx, tx, id, in.Phones); err != nil {

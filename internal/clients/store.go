@@ -86,7 +86,9 @@ func nextMRN(ctx context.Context, tx *db.Tx) (string, error) {
 }
 
 // writeClient inserts (id 0) or updates the client's own row; it returns the id.
-func writeClient(ctx context.Context, tx *db.Tx, id int64, mrn string, in Input, ssnLast4 string, now int64) (int64, error) {
+// An update applies only to version; a concurrent save of the same version
+// makes it a conflict.
+func writeClient(ctx context.Context, tx *db.Tx, id int64, mrn string, in Input, ssnLast4 string, now int64, version int64) (int64, error) {
 	args := []any{in.FirstName, in.MiddleName, in.LastName, in.Suffix, in.PreferredName, in.Pronouns, in.BirthDate,
 		in.Sex, in.GenderIdentity, in.SexualOrientation, strings.Join(in.Races, ","), in.Ethnicity, in.Language, in.InterpreterNeeded,
 		in.MaritalStatus, in.EmploymentStatus, in.Email, in.Address.Line1, in.Address.Line2, in.Address.City, in.Address.State,
@@ -104,14 +106,17 @@ func writeClient(ctx context.Context, tx *db.Tx, id int64, mrn string, in Input,
 		}
 		return id, nil
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE clients SET first_name = $1, middle_name = $2, last_name = $3, suffix = $4, preferred_name = $5,
+	res, err := tx.ExecContext(ctx, `UPDATE clients SET first_name = $1, middle_name = $2, last_name = $3, suffix = $4, preferred_name = $5,
 		pronouns = $6, birth_date = $7, sex = $8, gender_identity = $9, sexual_orientation = $10, races = $11, ethnicity = $12,
 		language = $13, interpreter_needed = $14, marital_status = $15, employment_status = $16, email = $17, address_line1 = $18,
 		address_line2 = $19, city = $20, state = $21, postal_code = $22, ssn_last4 = $23, status = $24, status_date = $25,
 		referral_source = $26, primary_clinician_id = $27, location_id = $28, search_last = $29, search_first = $30,
-		search_preferred = $31, updated_at = $32, version = version + 1 WHERE id = $33`, append(args, id)...)
+		search_preferred = $31, updated_at = $32, version = version + 1 WHERE id = $33 AND version = $34`, append(args, id, version)...)
 	if err != nil {
 		return 0, fmt.Errorf("update client: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return 0, apperr.Conflict("Someone else changed this client while you were editing. Your changes are below: review the record, then save again.")
 	}
 	return id, nil
 }

@@ -235,13 +235,16 @@ func (s *Service) UpdateSettings(ctx context.Context, a access.Actor, in Setting
 		if old.Version != in.Version {
 			return apperr.Conflict("Someone else changed the settings while you were editing. Review their change, then save again.")
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE practice SET name = $1, address_line1 = $2, address_line2 = $3, city = $4, state = $5,
+		res, err := tx.ExecContext(ctx, `UPDATE practice SET name = $1, address_line1 = $2, address_line2 = $3, city = $4, state = $5,
 			postal_code = $6, phone = $7, tax_id = $8, group_npi = $9, time_zone = $10, require_mfa_all = $11,
 			session_idle_minutes = $12, version = version + 1, updated_at = $13 WHERE id = 1 AND version = $14`,
 			in.Name, in.Address.Line1, in.Address.Line2, in.Address.City, in.Address.State, in.Address.PostalCode, in.Phone,
 			in.TaxID, in.GroupNPI, in.TimeZone, in.RequireMFAForAll, in.SessionIdleMinutes, db.Micros(s.clock.Now()), in.Version)
 		if err != nil {
 			return fmt.Errorf("update practice: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 { // a concurrent save of this version won
+			return apperr.Conflict("Someone else changed the settings while you were editing. Review their change, then save again.")
 		}
 		ev.Role, ev.Detail = role, "fields "+strings.Join(changedSettings(old, in), ",")
 		return s.audit.Record(ctx, tx, a, ev)

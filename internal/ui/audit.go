@@ -22,13 +22,16 @@ type auditColumn struct {
 
 type auditPage struct {
 	Page
-	Entries            []audit.Entry
-	Users              []auth.User
-	Actions            []audit.Action
-	Columns            []auditColumn
-	Total, First       int
-	Last               int
-	Sort, Dir, Query   string
+	Entries      []audit.Entry
+	Users        []auth.User
+	Actions      []audit.Action
+	Columns      []auditColumn
+	Total, First int
+	Last         int
+	Sort, Dir    string
+	// Links are whole URLs built here: html/template would escape the
+	// separators of a query string substituted after "?".
+	ExportHref         string
 	PrevHref, NextHref string
 }
 
@@ -136,13 +139,13 @@ func (h *Handler) ShowAudit(w http.ResponseWriter, r *http.Request) {
 			p.First, p.Last = f.Offset+1, f.Offset+len(page.Entries)
 		}
 		if f.Offset > 0 {
-			p.PrevHref = withParams(q, map[string]string{"offset": strconv.Itoa(max(f.Offset-auditPageSize, 0))})
+			p.PrevHref = "/audit?" + withParams(q, map[string]string{"offset": strconv.Itoa(max(f.Offset-auditPageSize, 0))})
 		}
 		if f.Offset+len(page.Entries) < page.Total {
-			p.NextHref = withParams(q, map[string]string{"offset": strconv.Itoa(f.Offset + auditPageSize)})
+			p.NextHref = "/audit?" + withParams(q, map[string]string{"offset": strconv.Itoa(f.Offset + auditPageSize)})
 		}
 	}
-	p.Query = withParams(q, map[string]string{"offset": ""})
+	p.ExportHref = "/audit.csv?" + withParams(q, map[string]string{"offset": ""})
 	for _, c := range auditColumns {
 		col := auditColumn{Label: c.Label, Sorted: c.Key == f.Sort}
 		dir := "desc"
@@ -154,7 +157,7 @@ func (h *Handler) ShowAudit(w http.ResponseWriter, r *http.Request) {
 				dir = "asc"
 			}
 		}
-		col.Href = withParams(q, map[string]string{"sort": c.Key, "dir": dir, "offset": ""})
+		col.Href = "/audit?" + withParams(q, map[string]string{"sort": c.Key, "dir": dir, "offset": ""})
 		p.Columns = append(p.Columns, col)
 	}
 	h.render(w, r, status, "audit", p)

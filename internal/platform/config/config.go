@@ -170,20 +170,23 @@ func (c Config) String() string {
 		c.Addr, c.DataDir, maskURL(c.DatabaseURL.Reveal()), c.TLSCert, c.TLSKey, c.BehindProxy, c.MasterKey, c.LogLevel, c.LogFormat, c.DBMaxConns, c.SessionAbsolute)
 }
 
-// maskURL hides a password in a database URL but keeps host and name, which
-// an operator needs to see.
+// maskURL hides passwords in a database URL (in the user part or as a
+// password or sslpassword parameter) but keeps host and name, which an
+// operator needs to see.
 func maskURL(u string) string {
 	if u == "" {
 		return ""
 	}
-	at := strings.LastIndex(u, "@")
-	scheme := strings.Index(u, "://")
-	if at < 0 || scheme < 0 {
-		return u
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable URL)"
 	}
-	userinfo := u[scheme+3 : at]
-	if user, _, ok := strings.Cut(userinfo, ":"); ok {
-		return u[:scheme+3] + user + ":********" + u[at:]
+	q := p.Query()
+	for _, k := range []string{"password", "sslpassword", "sslkey"} {
+		if q.Has(k) {
+			q.Set(k, "xxxxx")
+		}
 	}
-	return u
+	p.RawQuery = q.Encode()
+	return p.Redacted()
 }

@@ -50,6 +50,14 @@ func TestSecretsMasked(t *testing.T) {
 	}
 }
 
+func TestQueryPasswordsMasked(t *testing.T) {
+	for _, u := range []string{"postgres://app@db/ms?password=hunter2secret", "postgres://app@db/ms?sslpassword=hunter2secret&sslmode=require"} {
+		if got := maskURL(u); strings.Contains(got, "hunter2secret") || !strings.Contains(got, "db/ms") {
+			t.Errorf("maskURL(%q) = %q", u, got)
+		}
+	}
+}
+
 func TestInvalid(t *testing.T) {
 	for _, args := range [][]string{
 		{"--addr", "nonsense"},

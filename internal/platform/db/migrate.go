@@ -8,6 +8,7 @@ import (
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
@@ -25,7 +26,7 @@ func (s MigrationStatus) Pending() bool { return s.Current < s.Latest }
 // ErrDatabaseNewer is returned when the database was migrated by a newer binary.
 var ErrDatabaseNewer = errors.New("the database was migrated by a newer MentalSpace; refusing to start with this older binary")
 
-func (d *DB) provider() (*goose.Provider, error) {
+func (d *DB) provider(opts ...goose.ProviderOption) (*goose.Provider, error) {
 	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
 	if d.Engine == Postgres {
 		dialect, dir = goose.DialectPostgres, "migrations/postgres"
@@ -34,7 +35,7 @@ func (d *DB) provider() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(dialect, d.write, sub, goose.WithDisableGlobalRegistry(true))
+	return goose.NewProvider(dialect, d.write, sub, append(opts, goose.WithDisableGlobalRegistry(true))...)
 }
 
 // MigrationStatus reads the applied and latest versions.
@@ -64,7 +65,17 @@ func (d *DB) Migrate(ctx context.Context) (MigrationStatus, error) {
 	if st.Current > st.Latest {
 		return st, ErrDatabaseNewer
 	}
-	p, err := d.provider()
+	var opts []goose.ProviderOption
+	if d.Engine == Postgres {
+		// Several instances may start together: one migrates, the others
+		// wait on an advisory lock and then find nothing to do.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return st, fmt.Errorf("migrate: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := d.provider(opts...)
 	if err != nil {
 		return st, fmt.Errorf("migrate: %w", err)
 	}
