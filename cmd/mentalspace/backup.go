@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -94,7 +95,19 @@ func backupPostgres(ctx context.Context, url, out string, cfg config.Config, sta
 	if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, path, "--format=custom", "--file", out, "--dbname", url)
+	// The password goes in the environment, not on the command line, where
+	// any user of the machine could read it in the process list.
+	dbURL, password := url, ""
+	if u, err := neturl.Parse(url); err == nil && u.User != nil {
+		password, _ = u.User.Password()
+		u.User = neturl.User(u.User.Username())
+		dbURL = u.String()
+	}
+	cmd := exec.CommandContext(ctx, path, "--format=custom", "--file", out, "--dbname", dbURL)
+	cmd.Env = os.Environ()
+	if password != "" {
+		cmd.Env = append(cmd.Env, "PGPASSWORD="+password)
+	}
 	cmd.Stdout, cmd.Stderr = s.err, s.err
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("pg_dump: %w", err)
