@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/auth"
@@ -29,6 +30,8 @@ var demoStaff = []struct {
 	{"clinician@demo.mentalspace.test", "Dana Okafor", "LCSW", "1234567893", []access.Role{access.RoleClinician}},
 	{"supervisor@demo.mentalspace.test", "Morgan Lee", "PhD", "1245319599", []access.Role{access.RoleClinician, access.RoleSupervisor}},
 	{"associate@demo.mentalspace.test", "Sam Patel", "LPC-A", "", []access.Role{access.RoleAssociate}},
+	{"priya.raman@demo.mentalspace.test", "Priya Raman", "PsyD", "1246813574", []access.Role{access.RoleClinician}},
+	{"luis.ortega@demo.mentalspace.test", "Luis Ortega", "LMFT", "1357924681", []access.Role{access.RoleClinician}},
 	{"frontdesk@demo.mentalspace.test", "Jordan Kim", "", "", []access.Role{access.RoleFrontDesk}},
 	{"biller@demo.mentalspace.test", "Riley Chen", "", "", []access.Role{access.RoleBiller}},
 }
@@ -54,9 +57,12 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, s s
 		return err
 	}
 	return serve(ctx, cfg, s, func(e *env, url string) error {
-		if err := seedDemo(ctx, e); err != nil {
+		start := time.Now()
+		notes, err := seedDemo(ctx, e)
+		if err != nil {
 			return err
 		}
+		e.log.Info("demo practice seeded", "ms", time.Since(start).Milliseconds())
 		// Passkeys are bound to a host name, so the demo shows the localhost form.
 		if _, port, err := net.SplitHostPort(strings.TrimPrefix(url, "http://")); err == nil {
 			url = "http://localhost:" + port
@@ -64,7 +70,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, s s
 		fmt.Fprintf(s.out, "\nMentalSpace demo is running: %s\n\n", url)
 		fmt.Fprintf(s.out, "Sign in with any of these (password for all: %s):\n", DemoPassword)
 		for _, u := range demoStaff {
-			fmt.Fprintf(s.out, "  %-36s %s\n", u.Email, joinRoles(u.Roles))
+			fmt.Fprintf(s.out, "  %-36s %-22s %s\n", u.Email, joinRoles(u.Roles), notes[u.Email])
 		}
 		fmt.Fprintln(s.out, "\nAdministrators set up two-step sign-in at first sign-in. Data is in", cfg.DataDir, "and is wiped on the next `demo`. Ctrl-C stops.")
 		return nil
@@ -87,9 +93,11 @@ func freshDemoDir(dir string) error {
 	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("made by `mentalspace demo`; wiped on the next run\n"), 0o600)
 }
 
-func seedDemo(ctx context.Context, e *env) error {
+// seedDemo sets up the demo practice: staff, locations and clients. It
+// returns a note for each account saying which clients it sees.
+func seedDemo(ctx context.Context, e *env) (map[string]string, error) {
 	first := demoStaff[0]
-	_, err := e.auth.Setup(ctx, system(), auth.SetupInput{
+	admin, err := e.auth.Setup(ctx, system(), auth.SetupInput{
 		Practice: practice.Settings{Name: "Riverside Counseling Group (demo)", TimeZone: "America/Chicago", Phone: "(312) 555-0148",
 			TaxID: "12-3456789", GroupNPI: "1245319599",
 			Address: practice.Address{Line1: "200 W Riverside Ave", City: "Chicago", State: "IL", PostalCode: "60606"}},
@@ -97,20 +105,45 @@ func seedDemo(ctx context.Context, e *env) error {
 		Password: DemoPassword,
 	})
 	if err != nil {
-		return describe(err)
+		return nil, describe(err)
 	}
+	ids := map[string]int64{first.Email: admin.ID}
 	for _, u := range demoStaff[1:] {
-		if _, err := e.auth.CreateUser(ctx, system(), auth.Profile{Email: u.Email, Name: u.Name, Credentials: u.Credentials, NPI: u.NPI, Roles: u.Roles}, DemoPassword); err != nil {
-			return describe(err)
+		nu, err := e.auth.CreateUser(ctx, system(), auth.Profile{Email: u.Email, Name: u.Name, Credentials: u.Credentials, NPI: u.NPI, Roles: u.Roles}, DemoPassword)
+		if err != nil {
+			return nil, describe(err)
 		}
+		ids[u.Email] = nu.ID
 	}
+	var locations []int64
 	for _, l := range []practice.Location{
 		{Name: "Riverside office", PlaceOfService: "11", Active: true, Address: practice.Address{Line1: "200 W Riverside Ave", City: "Chicago", State: "IL", PostalCode: "60606"}},
 		{Name: "Telehealth", PlaceOfService: "10", Active: true},
 	} {
-		if _, err := e.practice.SaveLocation(ctx, system(), l); err != nil {
-			return describe(err)
+		id, err := e.practice.SaveLocation(ctx, system(), l)
+		if err != nil {
+			return nil, describe(err)
 		}
+		locations = append(locations, id)
 	}
-	return nil
+	caseloads, total, err := seedDemoClients(ctx, e, ids, locations)
+	if err != nil {
+		return nil, err
+	}
+	notes := map[string]string{}
+	for _, u := range demoStaff {
+		own := caseloads[ids[u.Email]]
+		var supervised map[int64]bool
+		if u.Email == "supervisor@demo.mentalspace.test" {
+			supervised = caseloads[ids["associate@demo.mentalspace.test"]]
+		}
+		more := 0
+		for id := range supervised {
+			if !own[id] {
+				more++
+			}
+		}
+		notes[u.Email] = caseloadLine(u.Roles, len(own), more, total)
+	}
+	return notes, nil
 }

@@ -830,7 +830,8 @@ func TestDemo(t *testing.T) {
 		t.Run(round, func(t *testing.T) {
 			srv := in.start(t, "demo", "--addr", "127.0.0.1:0")
 			srv.waitFor(t, srv.stdout, regexp.MustCompile(`Ctrl-C stops`))
-			checkResult(t, srv.stop(t), 0, []string{"MentalSpace demo is running: " + strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), DemoPassword, "clinician@demo.mentalspace.test"}, nil)
+			checkResult(t, srv.stop(t), 0, []string{"MentalSpace demo is running: " + strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), DemoPassword, "clinician@demo.mentalspace.test",
+				"sees all 154 clients", "clients on caseload", "more through supervision"}, nil)
 			noJobsRunning(t)
 		})
 	}

@@ -12,15 +12,17 @@ import (
 	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/auth"
+	"github.com/mentalspace/mentalspace/internal/clients"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
 	"github.com/mentalspace/mentalspace/internal/platform/web"
 )
 
 // Handler serves the API.
 type Handler struct {
-	Auth  *auth.Service
-	Audit *audit.Log
-	Log   *slog.Logger
+	Auth    *auth.Service
+	Audit   *audit.Log
+	Clients *clients.Service
+	Log     *slog.Logger
 }
 
 type ctxKey struct{}

@@ -56,6 +56,29 @@ func Document() obj {
 	integer := obj{"type": "integer", "format": "int64"}
 	timeT := obj{"type": "string", "format": "date-time"}
 	role := obj{"type": "string", "enum": []string{"admin", "clinician", "associate", "supervisor", "frontdesk", "biller"}}
+	date := obj{"type": "string", "format": "date"}
+	clientStatus := obj{"type": "string", "enum": []string{"inquiry", "waitlist", "active", "inactive", "discharged"}}
+	idParam := obj{"name": "id", "in": "path", "required": true, "schema": integer}
+	ids := obj{"type": "array", "items": integer}
+	// A client's fields, shared by the record and the input.
+	clientFields := func(extra obj) obj {
+		o := obj{
+			"first_name": str, "middle_name": str, "last_name": str, "suffix": str, "preferred_name": str, "pronouns": str,
+			"birth_date": date, "sex": obj{"type": "string", "enum": []string{"", "F", "M", "X", "U"}, "description": "Administrative sex."},
+			"gender_identity": str, "sexual_orientation": str,
+			"races":     obj{"type": "array", "items": str, "description": "OMB race codes (CDC Race & Ethnicity): 1002-5, 2028-9, 2054-5, 2076-8, 2106-3, ASKU."},
+			"ethnicity": obj{"type": "string", "description": "2135-2, 2186-5, ASKU or empty."}, "language": str,
+			"interpreter_needed": obj{"type": "boolean"}, "marital_status": str, "employment_status": str,
+			"email": obj{"type": "string", "format": "email"}, "address": ref("Address"), "phones": obj{"type": "array", "items": ref("Phone")},
+			"status": clientStatus, "status_date": date, "referral_source": str,
+			"primary_clinician_id": obj{"type": "integer", "format": "int64", "description": "A clinician's user id; 0 for none."},
+			"care_team":            ids, "location_id": obj{"type": "integer", "format": "int64", "description": "0 for none."},
+		}
+		for k, v := range extra {
+			o[k] = v
+		}
+		return o
+	}
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "MentalSpace API", "version": "1",
@@ -74,6 +97,26 @@ func Document() obj {
 				query("user_id", "integer", "Only this user's entries."), query("client_id", "integer", "Only entries about this client."),
 				query("action", "string", "create, read, update, delete, print, export, disclose, login or logout."),
 			}, pageParams...), nil, "200", listOf("AuditEntry"), "422")},
+			"/clients": obj{
+				"get": op("Search clients, or list them by id without q; only clients the token's user may see (caseload for clinicians)", []obj{
+					query("q", "string", "Name prefix (legal first or last, or preferred; \"first last\" or \"last, first\"; case and accents ignored), "+
+						"date of birth (YYYY-MM-DD or MM/DD/YYYY), phone, email or MRN. With q, results come in name order, one page of at most limit, without next_cursor."),
+					{"name": "status", "in": "query", "required": false, "description": "Only clients with this status.", "schema": clientStatus},
+					query("cursor", "string", "Without q: opaque cursor from next_cursor. Not accepted with q."),
+					query("limit", "integer", "Page size, 1 to 100 (default 25)."),
+				}, nil, "200", listOf("ClientSummary"), "422"),
+				"post": op("Register a client (front desk, clinicians, associates, administrators). 409 with error.fields.duplicate when the name and date of birth match an existing client; send allow_duplicate: true to register anyway",
+					nil, jsonBody(obj{"allOf": []obj{ref("ClientInput"), {"type": "object", "properties": obj{
+						"allow_duplicate": obj{"type": "boolean", "description": "Confirms a registration whose name and date of birth match an existing client."}}}}}),
+					"201", ref("Client"), "409", "422"),
+			},
+			"/clients/{id}": obj{
+				"get": op("One client's record (the read is audited)", []obj{idParam}, nil, "200", ref("Client"), "404"),
+				"put": op("Replace a client's record. Send the version you read: 409 if someone changed the record since",
+					[]obj{idParam}, jsonBody(obj{"allOf": []obj{ref("ClientInput"), {"type": "object", "required": []string{"version"}, "properties": obj{
+						"version": obj{"type": "integer", "format": "int64", "description": "The record's version as read."}}}}}),
+					"200", ref("Client"), "404", "409", "422"),
+			},
 			"/openapi.json": obj{"get": obj{"summary": "This document", "security": []obj{}, "responses": obj{"200": obj{"description": "OK"}}}},
 		},
 		"components": obj{
@@ -92,6 +135,27 @@ func Document() obj {
 				"NewUser": obj{"type": "object", "required": []string{"email", "name", "roles", "password"}, "properties": obj{
 					"email": str, "name": str, "credentials": str, "npi": obj{"type": "string", "pattern": "^[0-9]{10}$"},
 					"roles": obj{"type": "array", "items": role, "minItems": 1}, "password": obj{"type": "string", "minLength": 12},
+				}},
+				"Address": obj{"type": "object", "properties": obj{"line1": str, "line2": str, "city": str,
+					"state": obj{"type": "string", "description": "Two-letter code."}, "postal_code": obj{"type": "string", "description": "12345 or 12345-6789."}}},
+				"Phone": obj{"type": "object", "required": []string{"kind", "number"}, "properties": obj{
+					"kind":     obj{"type": "string", "enum": []string{"mobile", "home", "work", "other"}},
+					"number":   obj{"type": "string", "description": "As typed; ten digits (North American), any punctuation."},
+					"can_text": obj{"type": "boolean"}, "can_voicemail": obj{"type": "boolean", "description": "The practice may leave a voicemail."},
+				}},
+				"Client": obj{"type": "object", "description": "The client record. The SSN is never returned, only ssn_masked.", "properties": clientFields(obj{
+					"id": integer, "mrn": obj{"type": "string", "description": "Medical record number, MS-000123."},
+					"ssn_masked": obj{"type": "string", "description": "The last four digits of the SSN, masked; empty when none is on file."},
+					"version":    integer, "created_at": timeT, "updated_at": timeT,
+				})},
+				"ClientInput": obj{"type": "object", "required": []string{"first_name", "last_name", "birth_date"},
+					"description": "A client's record as sent. Omitted fields are empty (PUT replaces the record); status defaults to active.",
+					"properties": clientFields(obj{
+						"ssn": obj{"type": "string", "writeOnly": true, "description": "Write-only. 123-45-6789 or 123456789; empty or omitted keeps the stored one, \"-\" removes it."},
+					})},
+				"ClientSummary": obj{"type": "object", "properties": obj{
+					"id": integer, "mrn": str, "first_name": str, "last_name": str, "preferred_name": str, "birth_date": date,
+					"status": clientStatus, "primary_clinician_id": integer,
 				}},
 				"AuditEntry": obj{"type": "object", "properties": obj{
 					"seq": integer, "at": timeT, "user_id": integer, "role": str, "action": str, "object_type": str, "object_id": str,

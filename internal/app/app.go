@@ -59,7 +59,7 @@ type App struct {
 
 // New builds the app and its handler.
 func New(d Deps) (*App, error) {
-	uh, err := ui.New(ui.Deps{Auth: d.Auth, Audit: d.Audit, Practice: d.Practice, Clock: d.Clock, Log: d.Log,
+	uh, err := ui.New(ui.Deps{Auth: d.Auth, Audit: d.Audit, Practice: d.Practice, Clients: d.Clients, Clock: d.Clock, Log: d.Log,
 		Cookies: ui.Cookies{Secure: d.SecureCookies}, Version: d.Version, TrustProxy: d.TrustProxy})
 	if err != nil {
 		return nil, err
@@ -75,13 +75,23 @@ func New(d Deps) (*App, error) {
 	h = http.NewCrossOriginProtection().Handler(h)
 	// No request needs more than a megabyte (forms, JSON); multipart bodies
 	// would otherwise spill to temporary files of any size.
-	h = http.MaxBytesHandler(h, 1<<20)
+	h = limitBody(h, 1<<20)
 	h = web.SecurityHeaders(d.SecureCookies)(h)
 	h = web.Recover(d.Log)(h)
 	h = web.Observe(d.Log, metrics)(h)
 	h = web.WithRequestID(h)
 	a.handler = h
 	return a, nil
+}
+
+// limitBody caps request bodies. Unlike http.MaxBytesHandler it keeps the
+// same *http.Request, so the logging middleware still sees the route pattern
+// the mux records on it.
+func limitBody(next http.Handler, n int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, n)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // ServeHTTP serves a request.

@@ -58,9 +58,11 @@ type testApp struct {
 	DB    *db.DB
 	Auth  *auth.Service
 	Audit *audit.Log
-	App   *App
-	Logs  *lockedBuffer
-	clock clock.Clock
+	// Clients is the client service the app uses.
+	Clients *clients.Service
+	App     *App
+	Logs    *lockedBuffer
+	clock   clock.Clock
 	// secrets and recovery hold each enrolled user's TOTP secret and
 	// unused recovery codes, by email.
 	secrets  map[string]string
@@ -99,7 +101,8 @@ func newEmptyTestApp(t testing.TB, e db.Engine) *testApp {
 	as := auth.NewService(d, clk, l, keyring, auth.Options{Throttle: auth.Throttle{Window: time.Minute, AccountLimit: 1000, IPLimit: 1000, LockFor: time.Second},
 		RPID: rpID, RPOrigins: rpOrigins})
 	ps := practice.NewService(d, clk, l)
-	a, err := New(Deps{DB: d, Clock: clk, Log: log, Auth: as, Audit: l, Practice: ps, Registry: prometheus.NewRegistry(), Version: "test"})
+	cs := clients.NewService(d, clk, l, keyring)
+	a, err := New(Deps{DB: d, Clock: clk, Log: log, Auth: as, Audit: l, Practice: ps, Clients: cs, Registry: prometheus.NewRegistry(), Version: "test"})
 	if err != nil {
 		srv.Close()
 		t.Fatal(err)
@@ -107,7 +110,7 @@ func newEmptyTestApp(t testing.TB, e db.Engine) *testApp {
 	srv.Config.Handler = a
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testApp{t: t, URL: srv.URL, DB: d, Auth: as, Audit: l, App: a, Logs: logs, clock: clk, secrets: map[string]string{}, recovery: map[string][]string{}}
+	return &testApp{t: t, URL: srv.URL, DB: d, Auth: as, Audit: l, Clients: cs, App: a, Logs: logs, clock: clk, secrets: map[string]string{}, recovery: map[string][]string{}}
 }
 
 // addUser creates a user holding roles, email <first role>@example.org.

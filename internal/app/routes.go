@@ -86,6 +86,19 @@ func (a *App) routes() []Route {
 		{"GET", "/audit", Staff, access.PermAuditRead, h.ShowAudit},
 		{"GET", "/audit.csv", Staff, access.PermAuditExport, h.ExportAudit},
 
+		// Clients (HTML).
+		// Searches are POSTs so that names and birth dates never reach URLs
+		// or logs; the service applies the caseload rule to each client.
+		{"GET", "/clients", Staff, access.PermClientsRead, h.ListClients},
+		{"POST", "/clients/search", Staff, access.PermClientsRead, h.SearchClients},
+		{"POST", "/clients/live-search", Staff, access.PermClientsRead, h.LiveSearch},
+		{"GET", "/clients/new", Staff, access.PermClientsWrite, h.NewClient},
+		{"POST", "/clients", Staff, access.PermClientsWrite, h.CreateClient},
+		{"GET", "/clients/{id}", Staff, access.PermClientsRead, h.ShowClient},
+		{"GET", "/clients/{id}/edit", Staff, access.PermClientsWrite, h.EditClient},
+		{"POST", "/clients/{id}", Staff, access.PermClientsWrite, h.UpdateClient},
+		{"POST", "/clients/{id}/break-glass", Staff, access.PermClientsBreakGlass, h.BreakGlass},
+
 		// JSON API.
 		{"GET", "/api/v1/openapi.json", Public, "", api.OpenAPI},
 		{"GET", "/api/v1/me", Token, access.PermSelf, api.Me},
@@ -93,5 +106,10 @@ func (a *App) routes() []Route {
 		{"POST", "/api/v1/users", Token, access.PermUsersManage, api.CreateUser},
 		{"GET", "/api/v1/users/{id}", Token, access.PermSelf, api.GetUser},
 		{"GET", "/api/v1/audit", Token, access.PermAuditRead, api.ListAudit},
+		// Clients: the service applies the caseload rule to each client.
+		{"GET", "/api/v1/clients", Token, access.PermClientsRead, api.ListClients},
+		{"POST", "/api/v1/clients", Token, access.PermClientsWrite, api.CreateClient},
+		{"GET", "/api/v1/clients/{id}", Token, access.PermClientsRead, api.GetClient},
+		{"PUT", "/api/v1/clients/{id}", Token, access.PermClientsWrite, api.UpdateClient},
 	}
 }

@@ -197,3 +197,18 @@ func (l *Log) CountFailedLogins(ctx context.Context, a access.Actor, since time.
 	}
 	return n, nil
 }
+
+// CountEmergencyAccess counts the break-the-glass grants made from since on, for the
+// administrator's home page. Errors: forbidden.
+func (l *Log) CountEmergencyAccess(ctx context.Context, a access.Actor, since time.Time) (int, error) {
+	if _, err := l.Authorize(ctx, a, access.PermAuditRead, access.Target{}, Event{Action: ActionRead, ObjectType: "audit_log"}); err != nil {
+		return 0, err
+	}
+	var n int
+	err := l.db.Read().QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE object_type = 'break_glass' AND action = 'create'
+		AND outcome = 'success' AND at >= $1`, db.Micros(since)).Scan(&n)
+	if err != nil {
+		return 0, apperr.Internal(err)
+	}
+	return n, nil
+}

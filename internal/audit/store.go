@@ -46,6 +46,9 @@ type Filter struct {
 	UserID   int64
 	ClientID int64
 	Action   Action
+	// Emergency keeps only entries of break-the-glass access (detail
+	// starting with EmergencyDetail).
+	Emergency bool
 	// Sort is a column key (see sortColumns); default newest first.
 	Sort string
 	Desc bool
@@ -84,6 +87,10 @@ func (f Filter) where() (string, []any) {
 	}
 	if f.Action != "" {
 		add("a.action = $%d", string(f.Action))
+	}
+	if f.Emergency {
+		// substr, not LIKE: LIKE folds case on SQLite and not on PostgreSQL.
+		add(fmt.Sprintf("substr(a.detail, 1, %d) = $%%d", len(EmergencyDetail)), EmergencyDetail)
 	}
 	if f.BeforeSeq != 0 {
 		add("a.seq < $%d", f.BeforeSeq)

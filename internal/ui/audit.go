@@ -48,6 +48,9 @@ func auditFilter(q url.Values) (audit.Filter, Form, error) {
 	for _, k := range []string{"from", "to", "user", "client", "action"} {
 		form.Values[k] = strings.TrimSpace(q.Get(k))
 	}
+	if q.Get("emergency") == "1" {
+		f.Emergency, form.Values["emergency"] = true, "1"
+	}
 	if f.Sort == "" {
 		f.Sort = "at"
 	}

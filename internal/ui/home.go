@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/mentalspace/mentalspace/internal/access"
@@ -9,6 +10,10 @@ import (
 
 type adminSummary struct {
 	ActiveStaff, WithoutMFA, FailedLogins, Locations int
+	// Emergency counts break-the-glass openings since EmergencySince (a
+	// UTC date), which EmergencyHref lists in the audit log.
+	Emergency     int
+	EmergencyHref string
 }
 
 type queue struct {
@@ -61,6 +66,14 @@ func (h *Handler) Home(w http.ResponseWriter, r *http.Request) {
 			h.Error(w, r, err)
 			return
 		}
+		// Whole UTC days, as the audit report filters by, so that the count
+		// and the list it links to agree.
+		since := h.Clock.Now().UTC().AddDate(0, 0, -7).Truncate(24 * time.Hour)
+		if s.Emergency, err = h.Audit.CountEmergencyAccess(r.Context(), a.Actor, since); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		s.EmergencyHref = "/audit?" + url.Values{"emergency": {"1"}, "from": {since.Format(time.DateOnly)}}.Encode()
 		locs, err := h.Practice.Locations(r.Context(), a.Actor)
 		if err != nil {
 			h.Error(w, r, err)

@@ -18,6 +18,7 @@ import (
 	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/auth"
+	"github.com/mentalspace/mentalspace/internal/clients"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
 	"github.com/mentalspace/mentalspace/internal/platform/clock"
 	"github.com/mentalspace/mentalspace/internal/platform/web"
@@ -60,6 +61,7 @@ type Deps struct {
 	Auth     *auth.Service
 	Audit    *audit.Log
 	Practice *practice.Service
+	Clients  *clients.Service
 	Clock    clock.Clock
 	Log      *slog.Logger
 	Cookies  Cookies
@@ -72,10 +74,13 @@ type Deps struct {
 type Handler struct {
 	Deps
 	pages map[string]*template.Template
+	// live renders the as-you-type search results, a fragment without the layout.
+	live *template.Template
 }
 
 var pageNames = []string{"error", "setup", "login", "mfa_challenge", "mfa_enrol", "recovery_codes", "home",
-	"staff_list", "staff_form", "settings", "account", "audit"}
+	"staff_list", "staff_form", "settings", "account", "audit",
+	"client_list", "client_form", "client_chart", "client_denied"}
 
 // New parses every page at start-up, failing fast on a broken template.
 func New(d Deps) (*Handler, error) {
@@ -85,14 +90,27 @@ func New(d Deps) (*Handler, error) {
 		"fmtTime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"shortUA": shortUA,
 		"group4":  group4,
+		"status":  statusChip,
+		"sel":     selectOf,
+		// emergency marks audit entries of break-the-glass access.
+		"emergency": func(detail string) bool { return strings.HasPrefix(detail, audit.EmergencyDetail) },
 	}
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+		files := []string{"templates/layout.html", "templates/" + name + ".html"}
+		if strings.HasPrefix(name, "client_") {
+			files = append(files, "templates/client_parts.html")
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, files...)
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
 		}
 		h.pages[name] = t
 	}
+	live, err := template.New("live").Funcs(funcs).ParseFS(templateFiles, "templates/client_parts.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse template client_parts: %w", err)
+	}
+	h.live = live
 	return h, nil
 }
 
@@ -206,6 +224,8 @@ type Page struct {
 	Narrow       bool
 	Version      string
 	Form         Form
+	// ClientSearch shows the client search box in the top bar.
+	ClientSearch bool
 }
 
 func (p *Page) page() *Page { return p }
@@ -219,6 +239,9 @@ func (h *Handler) nav(a auth.Authenticated, path string) []NavItem {
 	}
 	pol := h.Audit.Policy()
 	items := []NavItem{{Href: "/", Label: "Home"}}
+	if pol.Can(a.Actor, access.PermClientsRead) {
+		items = append(items, NavItem{Href: "/clients", Label: "Clients"})
+	}
 	if pol.Can(a.Actor, access.PermUsersRead) {
 		items = append(items, NavItem{Href: "/staff", Label: "Staff"})
 	}
@@ -242,6 +265,7 @@ func (h *Handler) base(w http.ResponseWriter, r *http.Request, title string) Pag
 		u := a.User
 		p.User, p.CSRF, p.Ready = &u, a.Session.CSRFToken, a.Stage == auth.StageReady
 		p.Nav = h.nav(a, r.URL.Path)
+		p.ClientSearch = p.Ready && h.Audit.Policy().Can(a.Actor, access.PermClientsRead)
 		p.IdleSeconds = int(a.IdleTimeout.Seconds())
 	}
 	return p
