@@ -297,7 +297,7 @@ var (
 		"ethnicity", "language", "email", "address_line1", "city", "state", "postal_code", "status", "status_date",
 		"primary_clinician_id", "search_last", "search_first", "search_preferred", "created_at", "updated_at"}
 	benchPhoneColumns = []string{"client_id", "position", "kind", "number", "digits", "can_text", "can_voicemail"}
-	benchTeamColumns  = []string{"client_id", "user_id"}
+	benchTeamColumns  = []string{"client_id", "user_id", "search_last", "search_first", "search_preferred"}
 )
 
 // batch is one chunk of generated rows for the three tables.
@@ -586,7 +586,7 @@ func (g *practiceGen) client(id int64) (row []any, phones [][]any, team [][]any)
 		k = 1
 	}
 	for _, c := range clinicians[1 : 1+k] {
-		team = append(team, []any{id, int64(benchClinician + c)})
+		team = append(team, []any{id, int64(benchClinician + c), Fold(last), Fold(first), Fold(preferred)})
 	}
 	return row, phones, team
 }

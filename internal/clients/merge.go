@@ -17,8 +17,9 @@ import (
 // notes, billing) adds its own lines.
 var mergeMoves = []string{
 	`UPDATE client_phones SET client_id = $1, position = position + 100 WHERE client_id = $2`,
-	`INSERT INTO client_care_team (client_id, user_id) SELECT $1, user_id FROM client_care_team WHERE client_id = $2
-		ON CONFLICT (client_id, user_id) DO NOTHING`,
+	`INSERT INTO client_care_team (client_id, user_id, search_last, search_first, search_preferred)
+		SELECT c.id, t.user_id, c.search_last, c.search_first, c.search_preferred FROM client_care_team t, clients c
+		WHERE t.client_id = $2 AND c.id = $1 ON CONFLICT (client_id, user_id) DO NOTHING`,
 	`DELETE FROM client_care_team WHERE client_id = $2`,
 	`UPDATE client_alerts SET client_id = $1 WHERE client_id = $2`,
 	`UPDATE client_contacts SET client_id = $1 WHERE client_id = $2`,

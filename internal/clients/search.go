@@ -48,8 +48,8 @@ var (
 // denseAt is the number of clients above which a first or preferred name
 // prefix is answered by walking the name order (matches are then close
 // together, so a page fills quickly) rather than by fetching every match and
-// sorting it. Measured on a million clients: both ways cost about 2 ms here
-// (docs/PERFORMANCE.md, "Client search").
+// sorting it. Near this number both ways take a few milliseconds on a million
+// clients (docs/PERFORMANCE.md, "Client search").
 var denseAt = 1000 // a variable for the tests, which try both ways
 
 const summaryColumns = `c.id, c.mrn, c.first_name, c.last_name, c.preferred_name, c.birth_date, c.status, COALESCE(c.primary_clinician_id, 0)`
@@ -122,7 +122,7 @@ func exactMatch(q string) (string, []any, bool) {
 type prefix struct{ col, value string }
 
 // nameMatch is what a name query matches: any of alts, each a conjunction
-// of prefixes, and at most one search_last prefix per alternative.
+// of prefixes with the search_last prefix, when there is one, first.
 type nameMatch struct{ alts [][]prefix }
 
 // parseName reads "last, first", "first last…" (or a last name of several
@@ -163,22 +163,47 @@ type searcher struct {
 	f   SearchFilter
 }
 
-// stmt builds one statement's conditions and arguments.
+// stmt builds one statement: the table it reads (clients c, or the care
+// team t, whose rows carry their client's names), its conditions and
+// arguments.
 type stmt struct {
+	alias string // "c" or "t"
 	where []string
 	args  []any
 }
+
+func clientsStmt() *stmt { return &stmt{alias: "c"} }
 
 func (st *stmt) arg(v any) string {
 	st.args = append(st.args, v)
 	return fmt.Sprintf("$%d", len(st.args))
 }
 
+// id is the statement's client id column.
+func (st *stmt) id() string {
+	if st.alias == "t" {
+		return "t.client_id"
+	}
+	return "c.id"
+}
+
+func (st *stmt) from() string {
+	if st.alias == "t" {
+		return "client_care_team t"
+	}
+	return "clients c"
+}
+
+// nameOrder is the order of results, and of the name indexes.
+func (st *stmt) nameOrder() string {
+	return " ORDER BY " + st.alias + ".search_last, " + st.alias + ".search_first, " + st.id()
+}
+
 // prefix writes the prefix condition. With indexed false it compares the
 // column joined to an empty string, which no index serves: the engine then
 // stays on the index that gives the statement's order or scope.
 func (st *stmt) prefix(p prefix, indexed bool) string {
-	col := "c." + p.col
+	col := st.alias + "." + p.col
 	if !indexed {
 		col = "(" + col + " || '')"
 	}
@@ -197,44 +222,54 @@ func (st *stmt) match(alts [][]prefix, indexed bool) string {
 	return "(" + strings.Join(or, " OR ") + ")"
 }
 
-// common adds what every statement has: no merged records, the status.
-func (sr *searcher) common(st *stmt) {
-	st.where = append(st.where, "c.merged_into IS NULL")
+// live adds what every statement has: no merged records, and the status
+// asked for. A care team statement checks them on the client's row.
+func (sr *searcher) live(st *stmt) {
+	cond := "c.merged_into IS NULL"
 	if sr.f.Status != "" {
-		st.where = append(st.where, "c.status = "+st.arg(string(sr.f.Status)))
+		cond += " AND c.status = " + st.arg(string(sr.f.Status))
 	}
+	if st.alias == "t" {
+		cond = "EXISTS (SELECT 1 FROM clients c WHERE c.id = t.client_id AND " + cond + ")"
+	}
+	st.where = append(st.where, cond)
 }
 
-// scopes are conditions that together cover the clients the actor may see:
-// none for staff who see everyone; else the clients they are primary
-// clinician of, those whose care team they are on, and for supervisors the
-// same for their supervisees. Each is small and indexed on its own.
-func (sr *searcher) scopes(st *stmt) []string {
+// scopes are statements that together cover the clients a caseload-bound
+// actor may see: the clients they are primary clinician of, those whose
+// care team they are on, and for supervisors the same for their
+// supervisees. Each has its own index in name order; OR-ed together in one
+// statement they would have none. It returns nil for staff who see everyone.
+func (sr *searcher) scopes() []func() *stmt {
 	if seesAll(sr.a) {
 		return nil
 	}
-	u := st.arg(sr.a.UserID)
-	out := []string{"c.primary_clinician_id = " + u, "c.id IN (SELECT client_id FROM client_care_team WHERE user_id = " + u + ")"}
+	scope := func(alias, cond string) func() *stmt {
+		return func() *stmt {
+			st := &stmt{alias: alias}
+			st.where = append(st.where, strings.ReplaceAll(cond, "$u", st.arg(sr.a.UserID)))
+			return st
+		}
+	}
+	out := []func() *stmt{scope("c", "c.primary_clinician_id = $u"), scope("t", "t.user_id = $u")}
 	if sr.a.Has(access.RoleSupervisor) {
-		sup := "(SELECT supervisee_id FROM supervision WHERE supervisor_id = " + u + ")"
-		out = append(out, "c.primary_clinician_id IN "+sup, "c.id IN (SELECT client_id FROM client_care_team WHERE user_id IN "+sup+")")
+		sup := "(SELECT supervisee_id FROM supervision WHERE supervisor_id = $u)"
+		out = append(out, scope("c", "c.primary_clinician_id IN "+sup), scope("t", "t.user_id IN "+sup))
 	}
 	return out
 }
-
-const nameOrder = " ORDER BY c.search_last, c.search_first, c.id"
 
 // direct answers an exact query, or a listing for staff who see everyone,
 // in one statement: the value's index finds a handful of rows, which the
 // caseload condition then filters.
 func (sr *searcher) direct(exact string, args []any) ([]Summary, error) {
-	st := &stmt{args: args}
-	order := nameOrder
+	st := &stmt{alias: "c", args: args}
+	order := st.nameOrder()
 	if exact == "" {
 		exact, order = "c.id > "+st.arg(sr.f.AfterID), " ORDER BY c.id"
 	}
 	st.where = append(st.where, exact)
-	sr.common(st)
+	sr.live(st)
 	if !seesAll(sr.a) {
 		st.where = append(st.where, caseloadSQL(st.arg(sr.a.UserID), sr.a.Has(access.RoleSupervisor)))
 	}
@@ -245,11 +280,11 @@ func (sr *searcher) direct(exact string, args []any) ([]Summary, error) {
 // list pages through a caseload by id: one statement per scope.
 func (sr *searcher) list() ([]Summary, error) {
 	var all []candidate
-	for i := range len(sr.scopes(&stmt{})) {
-		st := &stmt{}
-		st.where = append(st.where, sr.scopes(st)[i], "c.id > "+st.arg(sr.f.AfterID))
-		sr.common(st)
-		got, err := sr.candidates(st, " ORDER BY c.id", sr.f.Limit)
+	for _, scope := range sr.scopes() {
+		st := scope()
+		st.where = append(st.where, st.id()+" > "+st.arg(sr.f.AfterID))
+		sr.live(st)
+		got, err := sr.candidates(st, " ORDER BY "+st.id(), sr.f.Limit)
 		if err != nil {
 			return nil, err
 		}
@@ -266,14 +301,14 @@ func (sr *searcher) names(m *nameMatch) ([]Summary, error) {
 		all = append(all, got...)
 		return err
 	}
-	if scopes := sr.scopes(&stmt{}); scopes != nil {
-		// A caseload is small: filter each scope by the whole match,
-		// walking it in name order (the caseload index is in that order).
-		for i := range len(scopes) {
-			st := &stmt{}
-			st.where = append(st.where, sr.scopes(st)[i], st.match(m.alts, false))
-			sr.common(st)
-			if err := add(st, nameOrder, sr.f.Limit); err != nil {
+	if scopes := sr.scopes(); scopes != nil {
+		// A caseload is small: walk each scope in name order, filtered by
+		// the whole match, and stop after a page.
+		for _, scope := range scopes {
+			st := scope()
+			st.where = append(st.where, st.match(m.alts, false))
+			sr.live(st)
+			if err := add(st, st.nameOrder(), sr.f.Limit); err != nil {
 				return nil, err
 			}
 		}
@@ -296,13 +331,13 @@ func (sr *searcher) names(m *nameMatch) ([]Summary, error) {
 		byLast[alt[0].value] = append(byLast[alt[0].value], alt[1:])
 	}
 	for _, last := range lasts {
-		st := &stmt{}
+		st := clientsStmt()
 		st.where = append(st.where, st.prefix(prefix{"search_last", last}, true))
 		if rest := byLast[last]; !slices.ContainsFunc(rest, func(r []prefix) bool { return len(r) == 0 }) {
 			st.where = append(st.where, st.match(rest, false))
 		}
-		sr.common(st)
-		if err := add(st, nameOrder, sr.f.Limit); err != nil {
+		sr.live(st)
+		if err := add(st, st.nameOrder(), sr.f.Limit); err != nil {
 			return nil, err
 		}
 	}
@@ -319,21 +354,21 @@ func (sr *searcher) names(m *nameMatch) ([]Summary, error) {
 			n += c
 		}
 		if n > denseAt {
-			st := &stmt{}
+			st := clientsStmt()
 			var alts [][]prefix
 			for _, p := range others {
 				alts = append(alts, []prefix{p})
 			}
 			st.where = append(st.where, st.match(alts, false))
-			sr.common(st)
-			if err := add(st, nameOrder, sr.f.Limit); err != nil {
+			sr.live(st)
+			if err := add(st, st.nameOrder(), sr.f.Limit); err != nil {
 				return nil, err
 			}
 		} else {
 			for _, p := range others {
-				st := &stmt{}
+				st := clientsStmt()
 				st.where = append(st.where, st.prefix(p, true))
-				sr.common(st)
+				sr.live(st)
 				if err := add(st, "", denseAt+1); err != nil {
 					return nil, err
 				}
@@ -345,7 +380,7 @@ func (sr *searcher) names(m *nameMatch) ([]Summary, error) {
 
 // count is how many clients have a name column starting with p, up to denseAt+1.
 func (sr *searcher) count(p prefix) (int, error) {
-	st := &stmt{}
+	st := clientsStmt()
 	var n int
 	err := sr.s.db.Read().QueryRowContext(sr.ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM clients c WHERE %s LIMIT %d) m`,
 		st.prefix(p, true), denseAt+1), st.args...).Scan(&n)
@@ -381,7 +416,8 @@ func cmpName(x, y candidate) int {
 }
 
 func (sr *searcher) candidates(st *stmt, order string, limit int) ([]candidate, error) {
-	rows, err := sr.s.db.Read().QueryContext(sr.ctx, `SELECT c.id, c.search_last, c.search_first FROM clients c WHERE `+
+	a := st.alias
+	rows, err := sr.s.db.Read().QueryContext(sr.ctx, `SELECT `+st.id()+`, `+a+`.search_last, `+a+`.search_first FROM `+st.from()+` WHERE `+
 		strings.Join(st.where, " AND ")+order+fmt.Sprintf(" LIMIT %d", limit), st.args...)
 	if err != nil {
 		return nil, err
@@ -407,7 +443,7 @@ func (sr *searcher) fetch(all []candidate, cmp func(x, y candidate) int) ([]Summ
 	if len(all) == 0 {
 		return nil, nil
 	}
-	st := &stmt{}
+	st := clientsStmt()
 	var ids []string
 	for _, c := range all {
 		ids = append(ids, st.arg(c.id))

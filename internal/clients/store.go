@@ -134,12 +134,18 @@ func replacePhones(ctx context.Context, tx *db.Tx, id int64, phones []Phone) err
 	return nil
 }
 
+// replaceCareTeam sets the client's care team. It runs after every write of
+// the client's row: care team rows carry a copy of the client's folded
+// names, for searching a clinician's care-team clients in name order
+// (migration 0007), and this is where the copy is refreshed.
 func replaceCareTeam(ctx context.Context, tx *db.Tx, id int64, team []int64) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM client_care_team WHERE client_id = $1`, id); err != nil {
 		return err
 	}
 	for _, uid := range team {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO client_care_team (client_id, user_id) VALUES ($1, $2)`, id, uid); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO client_care_team (client_id, user_id, search_last, search_first, search_preferred)
+			SELECT c.id, u.id, c.search_last, c.search_first, c.search_preferred FROM clients c, users u WHERE c.id = $1 AND u.id = $2`,
+			id, uid); err != nil {
 			return fmt.Errorf("insert care team: %w", err)
 		}
 	}
