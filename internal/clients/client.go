@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
+	"github.com/mentalspace/mentalspace/internal/platform/postal"
 )
 
 // Status is where a client stands with the practice.
@@ -61,9 +62,7 @@ type Phone struct {
 var PhoneKinds = []string{"mobile", "home", "work", "other"}
 
 // Address is a postal address.
-type Address struct {
-	Line1, Line2, City, State, PostalCode string
-}
+type Address = postal.Address
 
 // Client is the client record.
 type Client struct {
@@ -161,9 +160,7 @@ type Input struct {
 }
 
 var (
-	statePattern = regexp.MustCompile(`^[A-Z]{2}$`)
-	zipPattern   = regexp.MustCompile(`^\d{5}(-\d{4})?$`)
-	ssnPattern   = regexp.MustCompile(`^(\d{3})-?(\d{2})-?(\d{4})$`)
+	ssnPattern = regexp.MustCompile(`^(\d{3})-?(\d{2})-?(\d{4})$`)
 )
 
 func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -172,14 +169,13 @@ func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
 func (in *Input) normalize() {
 	for _, p := range []*string{&in.FirstName, &in.MiddleName, &in.LastName, &in.Suffix, &in.PreferredName, &in.Pronouns,
 		&in.GenderIdentity, &in.SexualOrientation, &in.Language, &in.MaritalStatus, &in.EmploymentStatus,
-		&in.ReferralSource, &in.Address.Line1, &in.Address.Line2, &in.Address.City} {
+		&in.ReferralSource} {
 		*p = clean(*p)
 	}
 	in.BirthDate = strings.TrimSpace(in.BirthDate)
 	in.StatusDate = strings.TrimSpace(in.StatusDate)
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
-	in.Address.State = strings.ToUpper(strings.TrimSpace(in.Address.State))
-	in.Address.PostalCode = strings.TrimSpace(in.Address.PostalCode)
+	in.Address.Normalize()
 	in.SSN = strings.TrimSpace(in.SSN)
 	var phones []Phone
 	for _, p := range in.Phones {
@@ -264,12 +260,7 @@ func (in Input) validate(today string) error {
 			f["email"] = "Enter an email address like name@example.org."
 		}
 	}
-	if in.Address.State != "" && !statePattern.MatchString(in.Address.State) {
-		f["state"] = "Use the two-letter state code, such as NY."
-	}
-	if in.Address.PostalCode != "" && !zipPattern.MatchString(in.Address.PostalCode) {
-		f["postal_code"] = "Use a 5-digit ZIP code or ZIP+4 (12345-6789)."
-	}
+	in.Address.Validate(f, "")
 	for i, p := range in.Phones {
 		key := fmt.Sprintf("phone_%d", i+1)
 		if PhoneDigits(p.Number) == "" {

@@ -113,8 +113,7 @@ func (p *Payer) normalize() {
 	if p.ClaimFilingIndicator == "" {
 		p.ClaimFilingIndicator = "CI"
 	}
-	p.Address.Line1, p.Address.Line2, p.Address.City = clean(p.Address.Line1), clean(p.Address.Line2), clean(p.Address.City)
-	p.Address.State, p.Address.PostalCode = strings.ToUpper(strings.TrimSpace(p.Address.State)), strings.TrimSpace(p.Address.PostalCode)
+	p.Address.Normalize()
 }
 
 func (p Payer) validate() error {
@@ -128,12 +127,7 @@ func (p Payer) validate() error {
 	if !slices.ContainsFunc(ClaimFilingIndicators, func(c struct{ Code, Label string }) bool { return c.Code == p.ClaimFilingIndicator }) {
 		f["claim_filing_indicator"] = "Choose from the list."
 	}
-	if p.Address.State != "" && !statePattern.MatchString(p.Address.State) {
-		f["state"] = "Use the two-letter state code, such as NY."
-	}
-	if p.Address.PostalCode != "" && !zipPattern.MatchString(p.Address.PostalCode) {
-		f["postal_code"] = "Use a 5-digit ZIP code or ZIP+4."
-	}
+	p.Address.Validate(f, "")
 	if p.Phone != "" && PhoneDigits(p.Phone) == "" {
 		f["phone"] = "Enter a 10-digit phone number."
 	}

@@ -19,12 +19,11 @@ import (
 	"github.com/mentalspace/mentalspace/internal/platform/clock"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
 	"github.com/mentalspace/mentalspace/internal/platform/npi"
+	"github.com/mentalspace/mentalspace/internal/platform/postal"
 )
 
 // Address is a postal address.
-type Address struct {
-	Line1, Line2, City, State, PostalCode string
-}
+type Address = postal.Address
 
 // Settings are the practice-wide settings.
 type Settings struct {
@@ -67,14 +66,12 @@ var ErrNoPractice = apperr.NotFound("practice")
 
 var (
 	taxIDPattern = regexp.MustCompile(`^\d{2}-?\d{7}$`)
-	statePattern = regexp.MustCompile(`^[A-Z]{2}$`)
-	zipPattern   = regexp.MustCompile(`^\d{5}(-\d{4})?$`)
 )
 
 // Normalize trims the settings' text.
 func (s *Settings) Normalize() {
 	s.Name = strings.TrimSpace(s.Name)
-	s.Address.normalize()
+	s.Address.Normalize()
 	s.Phone = strings.TrimSpace(s.Phone)
 	s.TaxID = strings.TrimSpace(s.TaxID)
 	s.GroupNPI = strings.TrimSpace(s.GroupNPI)
@@ -87,28 +84,6 @@ func (s *Settings) Normalize() {
 	}
 }
 
-func (a *Address) normalize() {
-	a.Line1 = strings.TrimSpace(a.Line1)
-	a.Line2 = strings.TrimSpace(a.Line2)
-	a.City = strings.TrimSpace(a.City)
-	a.State = strings.ToUpper(strings.TrimSpace(a.State))
-	a.PostalCode = strings.TrimSpace(a.PostalCode)
-}
-
-func (a Address) validate(fields map[string]string, prefix string) {
-	if a.State != "" && !statePattern.MatchString(a.State) {
-		fields[prefix+"state"] = "Use the two-letter state code, such as NY."
-	}
-	if a.PostalCode != "" && !zipPattern.MatchString(a.PostalCode) {
-		fields[prefix+"postal_code"] = "Use a 5-digit ZIP code or ZIP+4 (12345-6789)."
-	}
-	for k, v := range map[string]string{"line1": a.Line1, "line2": a.Line2, "city": a.City} {
-		if utf8.RuneCountInString(v) > 200 {
-			fields[prefix+k] = "Keep this under 200 characters."
-		}
-	}
-}
-
 // Validate returns an invalid error listing every problem.
 func (s Settings) Validate() error {
 	f := map[string]string{}
@@ -117,7 +92,7 @@ func (s Settings) Validate() error {
 	} else if utf8.RuneCountInString(s.Name) > 200 {
 		f["name"] = "Keep the name under 200 characters."
 	}
-	s.Address.validate(f, "")
+	s.Address.Validate(f, "")
 	if s.TaxID != "" && !taxIDPattern.MatchString(s.TaxID) {
 		f["tax_id"] = "A tax ID (EIN) has 9 digits, such as 12-3456789."
 	}
@@ -142,7 +117,7 @@ func (l Location) Validate() error {
 	if strings.TrimSpace(l.Name) == "" {
 		f["name"] = "Enter the location's name."
 	}
-	l.Address.validate(f, "")
+	l.Address.Validate(f, "")
 	ok := false
 	for _, p := range PlacesOfService {
 		ok = ok || p.Code == l.PlaceOfService
@@ -315,7 +290,7 @@ func (s *Service) SaveLocation(ctx context.Context, a access.Actor, l Location) 
 		return 0, err
 	}
 	l.Name = strings.TrimSpace(l.Name)
-	l.Address.normalize()
+	l.Address.Normalize()
 	if err := l.Validate(); err != nil {
 		return 0, err
 	}
