@@ -298,7 +298,7 @@ func (s *Service) AddConsent(ctx context.Context, a access.Actor, clientID int64
 			var id int64
 			err := tx.QueryRowContext(ctx, `INSERT INTO client_consents (client_id, kind, signed_date, expires_date, recipient, purpose, scope, part2,
 				recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, clientID, c.Kind, c.SignedDate,
-				c.ExpiresDate, c.Recipient, c.Purpose, c.Scope, c.Part2, a.UserID, db.Micros(s.clock.Now())).Scan(&id)
+				c.ExpiresDate, c.Recipient, c.Purpose, c.Scope, c.Part2, nullID(a.UserID), db.Micros(s.clock.Now())).Scan(&id)
 			return id, err
 		})
 }
@@ -326,7 +326,7 @@ func (s *Service) RevokeConsent(ctx context.Context, a access.Actor, clientID, c
 func (s *Service) Consents(ctx context.Context, a access.Actor, clientID int64) ([]Consent, error) {
 	var out []Consent
 	err := s.readClient(ctx, a, clientID, "consents", func(tx *db.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, kind, signed_date, expires_date, recipient, purpose, scope, part2, revoked_date, recorded_by
+		rows, err := tx.QueryContext(ctx, `SELECT id, kind, signed_date, expires_date, recipient, purpose, scope, part2, revoked_date, COALESCE(recorded_by, 0)
 			FROM client_consents WHERE client_id = $1 ORDER BY signed_date DESC, id DESC`, clientID)
 		if err != nil {
 			return err
@@ -354,7 +354,7 @@ func (s *Service) AddAlert(ctx context.Context, a access.Actor, clientID int64, 
 		func(tx *db.Tx) (int64, error) {
 			var id int64
 			err := tx.QueryRowContext(ctx, `INSERT INTO client_alerts (client_id, kind, text, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-				clientID, al.Kind, al.Text, a.UserID, db.Micros(s.clock.Now())).Scan(&id)
+				clientID, al.Kind, al.Text, nullID(a.UserID), db.Micros(s.clock.Now())).Scan(&id)
 			return id, err
 		})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
 	"github.com/mentalspace/mentalspace/internal/platform/db/dbtest"
@@ -136,6 +137,22 @@ func TestMerge(t *testing.T) {
 		res, _ := p.svc.Search(ctx, fd, SearchFilter{Query: "park"})
 		if len(res) != 2 {
 			t.Errorf("search after merge = %+v, want the survivor and Sun", res)
+		}
+	})
+}
+
+// The system actor (imports, the demo) can record consents and alerts.
+func TestSystemRecordsConsentsAndAlerts(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		p := aPracticeWithStaff(t, d)
+		c := p.register("frontdesk", aClient("Ada", "Vale", "1990-01-01"))
+		sys := access.Actor{System: true}
+		if _, err := p.svc.AddConsent(ctx, sys, c.ID, Consent{Kind: "treatment", SignedDate: "2026-01-01"}); err != nil {
+			t.Fatalf("system consent: %v", err)
+		}
+		if _, err := p.svc.AddAlert(ctx, sys, c.ID, Alert{Kind: "contact", Text: "Text only"}); err != nil {
+			t.Fatalf("system alert: %v", err)
 		}
 	})
 }

@@ -85,7 +85,7 @@ CREATE TABLE client_alerts (
     client_id   BIGINT NOT NULL REFERENCES clients (id),
     kind        TEXT    NOT NULL CHECK (kind IN ('safety', 'contact', 'billing', 'other')),
     text        TEXT    NOT NULL,
-    created_by  BIGINT NOT NULL REFERENCES users (id),
+    created_by  BIGINT REFERENCES users (id), -- NULL: entered by MentalSpace itself (import, demo)
     created_at  BIGINT NOT NULL,
     resolved_at BIGINT
 );

@@ -38,7 +38,7 @@ CREATE TABLE client_consents (
     scope             TEXT    NOT NULL DEFAULT '', -- what may be shared
     part2             BOOLEAN NOT NULL DEFAULT FALSE, -- covers 42 CFR Part 2 records
     revoked_date      TEXT    NOT NULL DEFAULT '',
-    recorded_by       BIGINT NOT NULL REFERENCES users (id),
+    recorded_by       BIGINT REFERENCES users (id), -- NULL: entered by MentalSpace itself
     created_at        BIGINT NOT NULL
 );
 CREATE INDEX client_consents_client ON client_consents (client_id);

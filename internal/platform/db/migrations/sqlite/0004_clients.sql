@@ -85,7 +85,7 @@ CREATE TABLE client_alerts (
     client_id   INTEGER NOT NULL REFERENCES clients (id),
     kind        TEXT    NOT NULL CHECK (kind IN ('safety', 'contact', 'billing', 'other')),
     text        TEXT    NOT NULL,
-    created_by  INTEGER NOT NULL REFERENCES users (id),
+    created_by  INTEGER REFERENCES users (id), -- NULL: entered by MentalSpace itself (import, demo)
     created_at  INTEGER NOT NULL,
     resolved_at INTEGER
 );
