@@ -95,6 +95,14 @@ const (
 	PermInsuranceRead  Permission = "insurance.read"
 	PermInsuranceWrite Permission = "insurance.write"
 	PermPayersManage   Permission = "payers.manage"
+
+	// PermScheduleRead shows calendars; client names on them still follow
+	// the caseload rule. PermScheduleWrite books, moves and changes the status
+	// of appointments and keeps the waitlist. PermScheduleManage sets up
+	// appointment types, rooms, policies and anyone's availability.
+	PermScheduleRead   Permission = "schedule.read"
+	PermScheduleWrite  Permission = "schedule.write"
+	PermScheduleManage Permission = "schedule.manage"
 )
 
 // CaseloadRoles are the roles whose client permissions hold only for the
@@ -105,12 +113,18 @@ var CaseloadRoles = []Role{RoleClinician, RoleAssociate, RoleSupervisor}
 // rolePermissions is the policy's table: role → permissions.
 var rolePermissions = map[Role][]Permission{
 	RoleAdmin: {PermSelf, PermUsersRead, PermUsersManage, PermSettingsRead, PermSettingsManage,
-		PermAuditRead, PermAuditExport, PermClientsRead, PermClientsWrite, PermInsuranceRead, PermInsuranceWrite, PermPayersManage, PermClientsMerge},
-	RoleClinician:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass, PermInsuranceRead},
-	RoleAssociate:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass, PermInsuranceRead},
-	RoleSupervisor: {PermSelf, PermSettingsRead, PermUsersRead, PermClientsRead, PermClientsBreakGlass, PermInsuranceRead},
-	RoleFrontDesk:  {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermInsuranceRead, PermInsuranceWrite},
-	RoleBiller:     {PermSelf, PermSettingsRead, PermClientsRead, PermInsuranceRead, PermInsuranceWrite, PermPayersManage},
+		PermAuditRead, PermAuditExport, PermClientsRead, PermClientsWrite, PermInsuranceRead, PermInsuranceWrite, PermPayersManage, PermClientsMerge,
+		PermScheduleRead, PermScheduleWrite, PermScheduleManage},
+	RoleClinician: {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass, PermInsuranceRead,
+		PermScheduleRead, PermScheduleWrite},
+	RoleAssociate: {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass, PermInsuranceRead,
+		PermScheduleRead, PermScheduleWrite},
+	RoleSupervisor: {PermSelf, PermSettingsRead, PermUsersRead, PermClientsRead, PermClientsBreakGlass, PermInsuranceRead,
+		PermScheduleRead},
+	RoleFrontDesk: {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermInsuranceRead, PermInsuranceWrite,
+		PermScheduleRead, PermScheduleWrite},
+	RoleBiller: {PermSelf, PermSettingsRead, PermClientsRead, PermInsuranceRead, PermInsuranceWrite, PermPayersManage,
+		PermScheduleRead},
 }
 
 // PermissionsOf lists what role r may do.

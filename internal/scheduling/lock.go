@@ -1,0 +1,147 @@
+package scheduling
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mentalspace/mentalspace/internal/platform/db"
+)
+
+// Why the overlap check is safe under concurrency:
+//
+// SQLite has one writer (every write transaction starts with BEGIN
+// IMMEDIATE), so a check and the insert that follows it cannot interleave
+// with another booking.
+//
+// PostgreSQL runs transactions side by side. Before it checks, a booking takes
+// a transaction-scoped advisory lock for the clinician, the room and each
+// client it touches, always in the same order (so two bookings cannot
+// deadlock), and holds them until commit. A second booking of the same
+// clinician or room waits, then runs its check after the first committed, and
+// under READ COMMITTED each statement sees every commit that came before it.
+// The locks live in the database, so this holds across any number of
+// application servers.
+
+// Lock classes, in the high bits of the advisory lock key so that clinician 7
+// and room 7 are different locks. 0x4d53 ("MS") keeps the keys apart from
+// other users of advisory locks (River, migrations).
+const (
+	lockClinician int64 = 1
+	lockRoom      int64 = 2
+	lockClient    int64 = 3
+)
+
+type lockKey int64
+
+func keyOf(class, id int64) lockKey { return lockKey(0x4d53<<48 | class<<40 | id) }
+
+// resources is what a booking occupies.
+type resources struct {
+	ClinicianID int64
+	RoomID      int64
+	ClientIDs   []int64
+}
+
+func (r resources) keys() []lockKey {
+	keys := []lockKey{keyOf(lockClinician, r.ClinicianID)}
+	if r.RoomID != 0 {
+		keys = append(keys, keyOf(lockRoom, r.RoomID))
+	}
+	for _, c := range r.ClientIDs {
+		keys = append(keys, keyOf(lockClient, c))
+	}
+	return keys
+}
+
+// lock takes the advisory locks for every resource in rs, in key order.
+func lock(ctx context.Context, tx *db.Tx, rs ...resources) error {
+	if tx.Engine != db.Postgres {
+		return nil
+	}
+	var keys []lockKey
+	for _, r := range rs {
+		keys = append(keys, r.keys()...)
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(k)); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+	}
+	return nil
+}
+
+// clash is an existing appointment in the way.
+type clash struct {
+	AppointmentID int64
+	What          string // clinician, room or client
+	ClientID      int64
+	Start, End    time.Time
+}
+
+// clashes finds the holding appointments that overlap [start, end) for the
+// clinician, the room or any client, ignoring the appointments in skip (the
+// ones being moved). The start bound (start − MaxMinutes) keeps each query to
+// a short index range however long the history is.
+func clashes(ctx context.Context, tx *db.Tx, r resources, start, end time.Time, skip []int64) ([]clash, error) {
+	s, e := db.Micros(start), db.Micros(end)
+	lookback := s - int64(MaxMinutes)*int64(time.Minute/time.Microsecond)
+	skipSQL, skipArgs := notIn("a.id", skip, 5)
+	var out []clash
+	scan := func(what, query string, args ...any) error {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("overlap %s: %w", what, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c := clash{What: what}
+			var cs, ce int64
+			if err := rows.Scan(&c.AppointmentID, &c.ClientID, &cs, &ce); err != nil {
+				return err
+			}
+			c.Start, c.End = db.Time(cs), db.Time(ce)
+			out = append(out, c)
+		}
+		return rows.Err()
+	}
+	base := []any{s, e, lookback}
+	if err := scan("clinician", `SELECT a.id, 0, a.starts_at, a.ends_at FROM appointments a
+		WHERE a.clinician_id = $4 AND a.blocks AND a.starts_at < $2 AND a.starts_at > $3 AND a.ends_at > $1`+skipSQL,
+		append(append(slices.Clone(base), r.ClinicianID), skipArgs...)...); err != nil {
+		return nil, err
+	}
+	if r.RoomID != 0 {
+		if err := scan("room", `SELECT a.id, 0, a.starts_at, a.ends_at FROM appointments a
+			WHERE a.room_id = $4 AND a.blocks AND a.starts_at < $2 AND a.starts_at > $3 AND a.ends_at > $1`+skipSQL,
+			append(append(slices.Clone(base), r.RoomID), skipArgs...)...); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range r.ClientIDs {
+		if err := scan("client", `SELECT a.id, ac.client_id, a.starts_at, a.ends_at FROM appointment_clients ac JOIN appointments a ON a.id = ac.appointment_id
+			WHERE ac.client_id = $4 AND ac.attendance <> 'cancelled' AND a.blocks AND a.starts_at < $2 AND a.starts_at > $3 AND a.ends_at > $1`+skipSQL,
+			append(append(slices.Clone(base), c), skipArgs...)...); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// notIn renders "AND col NOT IN ($n, …)" for ids, numbering from first.
+func notIn(col string, ids []int64, first int) (string, []any) {
+	if len(ids) == 0 {
+		return "", nil
+	}
+	marks := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		marks[i] = fmt.Sprintf("$%d", first+i)
+		args[i] = id
+	}
+	return " AND " + col + " NOT IN (" + strings.Join(marks, ",") + ")", args
+}
