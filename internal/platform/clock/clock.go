@@ -37,3 +37,10 @@ func (f *Fake) Advance(d time.Duration) {
 	f.t = f.t.Add(d)
 	f.mu.Unlock()
 }
+
+// Set moves the fake clock to t.
+func (f *Fake) Set(t time.Time) {
+	f.mu.Lock()
+	f.t = t.UTC()
+	f.mu.Unlock()
+}
