@@ -19,6 +19,7 @@ import (
 	"github.com/mentalspace/mentalspace/internal/platform/crypto"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
 	"github.com/mentalspace/mentalspace/internal/practice"
+	"github.com/mentalspace/mentalspace/internal/scheduling"
 )
 
 var errHelp = errors.New("help shown")
@@ -55,6 +56,7 @@ type env struct {
 	auth     *auth.Service
 	practice *practice.Service
 	clients  *clients.Service
+	schedule *scheduling.Service
 }
 
 func newLogger(cfg config.Config, s stdio) *slog.Logger {
@@ -113,6 +115,7 @@ func open(ctx context.Context, cfg config.Config, s stdio, migrate bool) (*env, 
 	e.auth = auth.NewService(d, e.clock, e.audit, e.keyring, auth.Options{AbsoluteTimeout: cfg.SessionAbsolute, RPID: rpID, RPOrigins: rpOrigins})
 	e.practice = practice.NewService(d, e.clock, e.audit)
 	e.clients = clients.NewService(d, e.clock, e.audit, e.keyring)
+	e.schedule = scheduling.NewService(d, e.clock, e.audit)
 	return e, nil
 }
 

@@ -58,7 +58,7 @@ func serve(ctx context.Context, cfg config.Config, s stdio, ready func(e *env, u
 	jobs.AddWorker(runner, &auth.PurgeWorker{Service: e.auth})
 	runner.AddPeriodic(auth.PurgeEvery, auth.PurgeArgs{})
 
-	a, err := app.New(app.Deps{DB: e.db, Clock: e.clock, Log: e.log, Auth: e.auth, Audit: e.audit, Practice: e.practice, Clients: e.clients,
+	a, err := app.New(app.Deps{DB: e.db, Clock: e.clock, Log: e.log, Auth: e.auth, Audit: e.audit, Practice: e.practice, Clients: e.clients, Scheduling: e.schedule,
 		Registry: reg, SecureCookies: cfg.TLS() || cfg.BehindProxy, TrustProxy: cfg.BehindProxy, Version: versionString()})
 	if err != nil {
 		return err

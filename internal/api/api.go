@@ -15,6 +15,7 @@ import (
 	"github.com/mentalspace/mentalspace/internal/clients"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
 	"github.com/mentalspace/mentalspace/internal/platform/web"
+	"github.com/mentalspace/mentalspace/internal/scheduling"
 )
 
 // Handler serves the API.
@@ -22,7 +23,9 @@ type Handler struct {
 	Auth    *auth.Service
 	Audit   *audit.Log
 	Clients *clients.Service
-	Log     *slog.Logger
+	// Scheduling is the calendar.
+	Scheduling *scheduling.Service
+	Log        *slog.Logger
 }
 
 type ctxKey struct{}

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/mentalspace/mentalspace/internal/clients"
 	"github.com/mentalspace/mentalspace/internal/platform/web"
 )
 
@@ -79,7 +80,7 @@ func Document() obj {
 		}
 		return o
 	}
-	return obj{
+	doc := obj{
 		"openapi": "3.0.3",
 		"info": obj{"title": "MentalSpace API", "version": "1",
 			"description": "Staff API. Authenticate with a personal token: Authorization: Bearer mst_… (create one under My account, or with `mentalspace token create`)."},
@@ -165,9 +166,160 @@ func Document() obj {
 			},
 		},
 	}
+	paths, schemas := doc["paths"].(obj), doc["components"].(obj)["schemas"].(obj)
+	for k, v := range recordPaths() {
+		paths[k] = v
+	}
+	for k, v := range recordSchemas() {
+		schemas[k] = v
+	}
+	return doc
 }
 
 // OpenAPI serves the document.
 func (h *Handler) OpenAPI(w http.ResponseWriter, r *http.Request) {
 	web.JSON(w, http.StatusOK, Document())
+}
+
+func pathParam(name, desc string) obj {
+	return obj{"name": name, "in": "path", "required": true, "description": desc, "schema": obj{"type": "integer", "format": "int64"}}
+}
+
+func codes(list []struct{ Code, Label string }) []string {
+	out := make([]string, len(list))
+	for i, c := range list {
+		out[i] = c.Code
+	}
+	return out
+}
+
+// recordPaths are the paths of a client's insurance, contacts and consents,
+// and of the payer directory.
+func recordPaths() obj {
+	client := pathParam("id", "The client's id.")
+	policy := pathParam("policyID", "The policy's id.")
+	payer := pathParam("id", "The payer's id.")
+	versioned := func(name, what string) obj {
+		return jsonBody(obj{"allOf": []obj{ref(name), {"type": "object", "required": []string{"version"}, "properties": obj{
+			"version": obj{"type": "integer", "format": "int64", "description": "The " + what + "'s version as read."}}}}})
+	}
+	removed := op("Take a contact off a client's record (kept for history)", []obj{client, pathParam("contactID", "The contact's id.")},
+		nil, "204", nil, "404")
+	removed["responses"].(obj)["204"] = obj{"description": "Removed."}
+	return obj{
+		"/clients/{id}/policies": obj{
+			"get": op("A client's insurance policies, active first by rank, with their prior authorisations (the read is audited; clinicians: their caseload)",
+				[]obj{client}, nil, "200", listOf("Policy")),
+			"post": op("Add a policy to a client (front desk, billers, administrators). Only one active policy may hold each rank",
+				[]obj{client}, jsonBody(ref("PolicyInput")), "201", ref("Policy"), "404", "422"),
+		},
+		"/clients/{id}/policies/{policyID}": obj{
+			"put": op("Replace a client's policy. Send the version you read: 409 if someone changed it since, or it is not this client's",
+				[]obj{client, policy}, versioned("PolicyInput", "policy"), "200", ref("Policy"), "404", "409", "422"),
+		},
+		"/clients/{id}/policies/{policyID}/authorizations": obj{
+			"post": op("Record a payer's prior authorisation on a client's policy (front desk, billers, administrators)",
+				[]obj{client, policy}, jsonBody(ref("AuthorizationInput")), "201", ref("Authorization"), "404", "422"),
+		},
+		"/clients/{id}/contacts": obj{
+			"get": op("A client's contacts: emergency contacts, guardians, representatives, guarantor (the read is audited)",
+				[]obj{client}, nil, "200", listOf("Contact")),
+			"post": op("Add a contact to a client's record", []obj{client}, jsonBody(ref("ContactInput")), "201", ref("Contact"), "404", "422"),
+		},
+		"/clients/{id}/contacts/{contactID}": obj{"delete": removed},
+		"/clients/{id}/consents": obj{
+			"get":  op("A client's consents and releases, newest first (the read is audited)", []obj{client}, nil, "200", listOf("Consent")),
+			"post": op("Record a signed consent", []obj{client}, jsonBody(ref("ConsentInput")), "201", ref("Consent"), "404", "422"),
+		},
+		"/clients/{id}/consents/{consentID}/revoke": obj{
+			"post": op("Record that the client revoked a consent; 404 if it is not theirs or was revoked already",
+				[]obj{client, pathParam("consentID", "The consent's id.")}, jsonBody(obj{"type": "object", "required": []string{"revoked_date"},
+					"properties": obj{"revoked_date": obj{"type": "string", "format": "date", "description": "Not in the future."}}}),
+				"200", ref("Consent"), "404", "422"),
+		},
+		"/payers": obj{
+			"get":  op("The payer directory, by id", pageParams, nil, "200", listOf("Payer"), "422"),
+			"post": op("Add a payer (billers, administrators)", nil, jsonBody(ref("PayerInput")), "201", ref("Payer"), "422"),
+		},
+		"/payers/{id}": obj{
+			"get": op("One payer", []obj{payer}, nil, "200", ref("Payer"), "404"),
+			"put": op("Replace a payer (billers, administrators). Send the version you read: 409 if someone changed it since",
+				[]obj{payer}, versioned("PayerInput", "payer"), "200", ref("Payer"), "404", "409", "422"),
+		},
+	}
+}
+
+// recordSchemas are the schemas recordPaths use.
+func recordSchemas() obj {
+	str := obj{"type": "string"}
+	integer := obj{"type": "integer", "format": "int64"}
+	date := obj{"type": "string", "format": "date"}
+	boolean := obj{"type": "boolean"}
+	cents := func(desc string) obj { return obj{"type": "integer", "format": "int64", "description": desc} }
+	optionalDate := obj{"type": "string", "format": "date", "description": "Empty for none."}
+	with := func(base, extra obj) obj {
+		o := obj{}
+		for k, v := range base {
+			o[k] = v
+		}
+		for k, v := range extra {
+			o[k] = v
+		}
+		return o
+	}
+	payer := obj{
+		"name": str, "electronic_id": obj{"type": "string", "description": "The clearinghouse payer id: 2 to 10 letters or digits."},
+		"claim_filing_indicator": obj{"type": "string", "enum": codes(clients.ClaimFilingIndicators), "description": "X12 claim filing indicator; default CI."},
+		"address":                ref("Address"), "phone": str,
+	}
+	policy := obj{
+		"payer_id":         integer,
+		"rank":             obj{"type": "integer", "enum": []int{clients.Primary, clients.Secondary, clients.Tertiary}, "description": "1 primary, 2 secondary, 3 tertiary."},
+		"relationship":     obj{"type": "string", "enum": clients.Relationships, "description": "The subscriber's relationship to the client; default self."},
+		"subscriber_first": str, "subscriber_last": str,
+		"subscriber_birth": obj{"type": "string", "format": "date", "description": "Required unless relationship is self."},
+		"subscriber_sex":   str, "subscriber_address": str,
+		"member_id":    obj{"type": "string", "description": "As printed on the card; spaces are dropped and letters upper-cased."},
+		"group_number": str, "plan_name": str, "effective_date": date, "end_date": optionalDate,
+		"copay_cents":      cents("Copay in cents, 0 to 100000."),
+		"coinsurance_bp":   cents("Coinsurance in basis points: 2000 is 20 %."),
+		"deductible_cents": cents("Deductible in cents."),
+	}
+	authorization := obj{
+		"number": str, "visits_authorized": obj{"type": "integer", "minimum": 1, "maximum": 999}, "visits_used": obj{"type": "integer", "minimum": 0},
+		"start_date": date, "end_date": date, "service_codes": obj{"type": "array", "items": obj{"type": "string", "pattern": "^[0-9]{4}[0-9A-Z]$"}},
+	}
+	contact := obj{
+		"kind": obj{"type": "string", "enum": codes(clients.ContactKinds)}, "name": str, "relationship": str,
+		"phone": str, "email": str, "address": str, "birth_date": optionalDate,
+		"legal_document": obj{"type": "string", "description": "The document that gives a guardian or representative authority."},
+	}
+	consent := obj{
+		"kind": obj{"type": "string", "enum": codes(clients.ConsentKinds)}, "signed_date": date,
+		"expires_date": optionalDate, "recipient": obj{"type": "string", "description": "Required for a release."},
+		"purpose": obj{"type": "string", "description": "Required for a release."}, "scope": obj{"type": "string", "description": "Required for a release."},
+		"part2": obj{"type": "boolean", "description": "Covered by 42 CFR Part 2; always true for kind part2."},
+	}
+	return obj{
+		"Payer": obj{"type": "object", "properties": with(payer, obj{"id": integer, "active": boolean, "version": integer})},
+		"PayerInput": obj{"type": "object", "required": []string{"name"}, "description": "A payer as sent; active defaults to true.",
+			"properties": with(payer, obj{"active": boolean})},
+		"Policy": obj{"type": "object", "description": "A client's insurance policy. The subscriber fields are empty when the client is the subscriber.",
+			"properties": with(policy, obj{"id": integer, "client_id": integer, "payer_name": str, "active": boolean, "version": integer,
+				"authorizations": obj{"type": "array", "items": ref("Authorization")}})},
+		"PolicyInput": obj{"type": "object", "required": []string{"payer_id", "rank", "member_id", "effective_date"},
+			"description": "A policy as sent. Omitted fields are empty (PUT replaces the policy); active defaults to true. " +
+				"Field problems are named as the fields, except subscriber_name for either name.",
+			"properties": with(policy, obj{"active": boolean})},
+		"Authorization": obj{"type": "object", "properties": with(authorization, obj{"id": integer, "policy_id": integer,
+			"warning": obj{"type": "string", "description": "What needs attention today (expired, expiring, few visits left); empty when nothing does."}})},
+		"AuthorizationInput": obj{"type": "object", "required": []string{"number", "visits_authorized", "start_date", "end_date"},
+			"description": "Field problems with the dates are named dates.", "properties": authorization},
+		"Contact":      obj{"type": "object", "properties": with(contact, obj{"id": integer})},
+		"ContactInput": obj{"type": "object", "required": []string{"kind", "name"}, "description": "At least one of phone, email and address.", "properties": contact},
+		"Consent": obj{"type": "object", "properties": with(consent, obj{"id": integer, "revoked_date": optionalDate,
+			"recorded_by": obj{"type": "integer", "format": "int64", "description": "The user who recorded it; 0 when MentalSpace did."},
+			"state":       obj{"type": "string", "enum": []string{"active", "expired", "revoked"}, "description": "Today, in the practice's time zone."}})},
+		"ConsentInput": obj{"type": "object", "required": []string{"kind", "signed_date"}, "properties": consent},
+	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/mentalspace/mentalspace/internal/platform/db"
 	"github.com/mentalspace/mentalspace/internal/platform/web"
 	"github.com/mentalspace/mentalspace/internal/practice"
+	"github.com/mentalspace/mentalspace/internal/scheduling"
 	"github.com/mentalspace/mentalspace/internal/ui"
 )
 
@@ -37,7 +38,9 @@ type Deps struct {
 	Audit    *audit.Log
 	Practice *practice.Service
 	Clients  *clients.Service
-	Registry *prometheus.Registry
+	// Scheduling is the calendar.
+	Scheduling *scheduling.Service
+	Registry   *prometheus.Registry
 	// SecureCookies is true when browsers reach us over TLS.
 	SecureCookies bool
 	TrustProxy    bool
@@ -59,12 +62,12 @@ type App struct {
 
 // New builds the app and its handler.
 func New(d Deps) (*App, error) {
-	uh, err := ui.New(ui.Deps{Auth: d.Auth, Audit: d.Audit, Practice: d.Practice, Clients: d.Clients, Clock: d.Clock, Log: d.Log,
+	uh, err := ui.New(ui.Deps{Auth: d.Auth, Audit: d.Audit, Practice: d.Practice, Clients: d.Clients, Scheduling: d.Scheduling, Clock: d.Clock, Log: d.Log,
 		Cookies: ui.Cookies{Secure: d.SecureCookies}, Version: d.Version, TrustProxy: d.TrustProxy})
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Deps: d, ui: uh, api: &api.Handler{Auth: d.Auth, Audit: d.Audit, Clients: d.Clients, Log: d.Log}}
+	a := &App{Deps: d, ui: uh, api: &api.Handler{Auth: d.Auth, Audit: d.Audit, Clients: d.Clients, Scheduling: d.Scheduling, Log: d.Log}}
 	mux := http.NewServeMux()
 	a.table = a.routes()
 	for _, rt := range a.table {

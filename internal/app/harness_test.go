@@ -28,6 +28,7 @@ import (
 	"github.com/mentalspace/mentalspace/internal/platform/db"
 	"github.com/mentalspace/mentalspace/internal/platform/db/dbtest"
 	"github.com/mentalspace/mentalspace/internal/practice"
+	"github.com/mentalspace/mentalspace/internal/scheduling"
 )
 
 // testPassword is every test account's password.
@@ -60,9 +61,11 @@ type testApp struct {
 	Audit *audit.Log
 	// Clients is the client service the app uses.
 	Clients *clients.Service
-	App     *App
-	Logs    *lockedBuffer
-	clock   clock.Clock
+	// Scheduling is the calendar service the app uses.
+	Scheduling *scheduling.Service
+	App        *App
+	Logs       *lockedBuffer
+	clock      clock.Clock
 	// secrets and recovery hold each enrolled user's TOTP secret and
 	// unused recovery codes, by email.
 	secrets  map[string]string
@@ -102,7 +105,8 @@ func newEmptyTestApp(t testing.TB, e db.Engine) *testApp {
 		RPID: rpID, RPOrigins: rpOrigins})
 	ps := practice.NewService(d, clk, l)
 	cs := clients.NewService(d, clk, l, keyring)
-	a, err := New(Deps{DB: d, Clock: clk, Log: log, Auth: as, Audit: l, Practice: ps, Clients: cs, Registry: prometheus.NewRegistry(), Version: "test"})
+	ss := scheduling.NewService(d, clk, l)
+	a, err := New(Deps{DB: d, Clock: clk, Log: log, Auth: as, Audit: l, Practice: ps, Clients: cs, Scheduling: ss, Registry: prometheus.NewRegistry(), Version: "test"})
 	if err != nil {
 		srv.Close()
 		t.Fatal(err)
@@ -110,7 +114,7 @@ func newEmptyTestApp(t testing.TB, e db.Engine) *testApp {
 	srv.Config.Handler = a
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testApp{t: t, URL: srv.URL, DB: d, Auth: as, Audit: l, Clients: cs, App: a, Logs: logs, clock: clk, secrets: map[string]string{}, recovery: map[string][]string{}}
+	return &testApp{t: t, URL: srv.URL, DB: d, Auth: as, Audit: l, Clients: cs, Scheduling: ss, App: a, Logs: logs, clock: clk, secrets: map[string]string{}, recovery: map[string][]string{}}
 }
 
 // addUser creates a user holding roles, email <first role>@example.org.

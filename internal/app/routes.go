@@ -98,6 +98,40 @@ func (a *App) routes() []Route {
 		{"GET", "/clients/{id}/edit", Staff, access.PermClientsWrite, h.EditClient},
 		{"POST", "/clients/{id}", Staff, access.PermClientsWrite, h.UpdateClient},
 		{"POST", "/clients/{id}/break-glass", Staff, access.PermClientsBreakGlass, h.BreakGlass},
+		// The record's related data. Insurance needs insurance.write (front
+		// desk, billers, administrators); people, consents, alerts and links
+		// clients.write; merging clients.merge (administrators).
+		{"GET", "/clients/{id}/policies/new", Staff, access.PermInsuranceWrite, h.NewPolicy},
+		{"POST", "/clients/{id}/policies", Staff, access.PermInsuranceWrite, h.SavePolicy},
+		{"GET", "/clients/{id}/policies/{policy}/edit", Staff, access.PermInsuranceWrite, h.EditPolicy},
+		{"POST", "/clients/{id}/policies/{policy}", Staff, access.PermInsuranceWrite, h.SavePolicy},
+		{"GET", "/clients/{id}/policies/{policy}/authorizations/new", Staff, access.PermInsuranceWrite, h.NewAuthorization},
+		{"POST", "/clients/{id}/policies/{policy}/authorizations", Staff, access.PermInsuranceWrite, h.CreateAuthorization},
+		{"GET", "/clients/{id}/policies/{policy}/authorizations/{auth}", Staff, access.PermInsuranceWrite, h.EditAuthorization},
+		{"POST", "/clients/{id}/policies/{policy}/authorizations/{auth}", Staff, access.PermInsuranceWrite, h.UpdateAuthorization},
+		{"GET", "/clients/{id}/contacts/new", Staff, access.PermClientsWrite, h.NewContact},
+		{"POST", "/clients/{id}/contacts", Staff, access.PermClientsWrite, h.CreateContact},
+		{"POST", "/clients/{id}/contacts/{contact}/remove", Staff, access.PermClientsWrite, h.RemoveContact},
+		{"GET", "/clients/{id}/relations/new", Staff, access.PermClientsWrite, h.NewRelation},
+		{"POST", "/clients/{id}/relations", Staff, access.PermClientsWrite, h.CreateRelation},
+		{"POST", "/clients/{id}/relations/{related}/remove", Staff, access.PermClientsWrite, h.RemoveRelation},
+		{"GET", "/clients/{id}/consents/new", Staff, access.PermClientsWrite, h.NewConsent},
+		{"POST", "/clients/{id}/consents", Staff, access.PermClientsWrite, h.CreateConsent},
+		{"GET", "/clients/{id}/consents/{consent}/revoke", Staff, access.PermClientsWrite, h.ShowRevokeConsent},
+		{"POST", "/clients/{id}/consents/{consent}/revoke", Staff, access.PermClientsWrite, h.RevokeConsent},
+		{"GET", "/clients/{id}/alerts/new", Staff, access.PermClientsWrite, h.NewAlert},
+		{"POST", "/clients/{id}/alerts", Staff, access.PermClientsWrite, h.CreateAlert},
+		{"POST", "/clients/{id}/alerts/{alert}/resolve", Staff, access.PermClientsWrite, h.ResolveAlert},
+		{"GET", "/clients/{id}/merge", Staff, access.PermClientsMerge, h.ShowMerge},
+		{"POST", "/clients/{id}/merge", Staff, access.PermClientsMerge, h.FindDuplicate},
+		{"POST", "/clients/{id}/merge/confirm", Staff, access.PermClientsMerge, h.MergeClients},
+		// The payer directory: listed for everyone who reads insurance, kept
+		// by administrators and billers.
+		{"GET", "/payers", Staff, access.PermInsuranceRead, h.ListPayers},
+		{"GET", "/payers/new", Staff, access.PermPayersManage, h.NewPayer},
+		{"POST", "/payers", Staff, access.PermPayersManage, h.SavePayer},
+		{"GET", "/payers/{id}", Staff, access.PermPayersManage, h.EditPayer},
+		{"POST", "/payers/{id}", Staff, access.PermPayersManage, h.SavePayer},
 
 		// JSON API.
 		{"GET", "/api/v1/openapi.json", Public, "", api.OpenAPI},
@@ -111,5 +145,21 @@ func (a *App) routes() []Route {
 		{"POST", "/api/v1/clients", Token, access.PermClientsWrite, api.CreateClient},
 		{"GET", "/api/v1/clients/{id}", Token, access.PermClientsRead, api.GetClient},
 		{"PUT", "/api/v1/clients/{id}", Token, access.PermClientsWrite, api.UpdateClient},
+		// A client's insurance, contacts and consents (caseload rule again);
+		// the payer directory holds no client data.
+		{"GET", "/api/v1/clients/{id}/policies", Token, access.PermInsuranceRead, api.ListPolicies},
+		{"POST", "/api/v1/clients/{id}/policies", Token, access.PermInsuranceWrite, api.CreatePolicy},
+		{"PUT", "/api/v1/clients/{id}/policies/{policyID}", Token, access.PermInsuranceWrite, api.UpdatePolicy},
+		{"POST", "/api/v1/clients/{id}/policies/{policyID}/authorizations", Token, access.PermInsuranceWrite, api.AddAuthorization},
+		{"GET", "/api/v1/clients/{id}/contacts", Token, access.PermClientsRead, api.ListContacts},
+		{"POST", "/api/v1/clients/{id}/contacts", Token, access.PermClientsWrite, api.AddContact},
+		{"DELETE", "/api/v1/clients/{id}/contacts/{contactID}", Token, access.PermClientsWrite, api.RemoveContact},
+		{"GET", "/api/v1/clients/{id}/consents", Token, access.PermClientsRead, api.ListConsents},
+		{"POST", "/api/v1/clients/{id}/consents", Token, access.PermClientsWrite, api.AddConsent},
+		{"POST", "/api/v1/clients/{id}/consents/{consentID}/revoke", Token, access.PermClientsWrite, api.RevokeConsent},
+		{"GET", "/api/v1/payers", Token, access.PermInsuranceRead, api.ListPayers},
+		{"POST", "/api/v1/payers", Token, access.PermPayersManage, api.CreatePayer},
+		{"GET", "/api/v1/payers/{id}", Token, access.PermInsuranceRead, api.GetPayer},
+		{"PUT", "/api/v1/payers/{id}", Token, access.PermPayersManage, api.UpdatePayer},
 	}
 }

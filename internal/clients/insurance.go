@@ -281,6 +281,12 @@ func (s *Service) SavePolicy(ctx context.Context, a access.Actor, p Policy) (int
 	now := db.Micros(s.clock.Now())
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM clients WHERE id = $1`, p.ClientID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return apperr.NotFound("client") // not the foreign key's internal error
+		}
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM payers WHERE id = $1`, p.PayerID).Scan(&n); err != nil {
 			return err
 		}

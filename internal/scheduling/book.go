@@ -557,7 +557,9 @@ func changedFields(cur Appointment, d details, start time.Time, length time.Dura
 }
 
 // civil is t's local calendar date at UTC midnight, for counting days.
-func civil(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+func civil(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
 
 type target struct {
 	id              int64

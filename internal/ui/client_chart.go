@@ -38,6 +38,12 @@ type contactRow struct {
 	Label string
 }
 
+// relatedRow is a related client as the chart lists them.
+type relatedRow struct {
+	clients.Related
+	Label string
+}
+
 type chartPage struct {
 	Page
 	Client    clients.Client
@@ -50,14 +56,20 @@ type chartPage struct {
 	CareTeam  []string
 	Alerts    []clients.Alert
 	People    []contactRow
-	Policies  []clients.Policy
+	Policies  []policyRow
 	Consents  []consentRow
+	Related   []relatedRow
 	Today     string
 	Sections  []placeholder
 	// Emergency is set when the user sees the chart only through a
 	// break-the-glass grant.
 	Emergency bool
 	CanEdit   bool
+	// CanInsure may add and edit policies; SeesInsurance may read them;
+	// CanMerge may merge a duplicate into this record.
+	CanInsure     bool
+	SeesInsurance bool
+	CanMerge      bool
 }
 
 func codeLabel(list []struct{ Code, Label string }, code string) string {
@@ -110,7 +122,8 @@ func (h *Handler) ShowClient(w http.ResponseWriter, r *http.Request) {
 	// history and shown on tabs.
 	p := &chartPage{Page: h.base(w, r, "Chart "+c.MRN), Client: c, Age: c.Age(now), Today: now.Format(time.DateOnly),
 		Sex: codeLabel(clients.Sexes, c.Sex), Ethnicity: codeLabel(clients.Ethnicities, c.Ethnicity),
-		Emergency: d.Emergency, CanEdit: pol.Can(a.Actor, access.PermClientsWrite)}
+		Emergency: d.Emergency, CanEdit: pol.Can(a.Actor, access.PermClientsWrite), CanInsure: pol.Can(a.Actor, access.PermInsuranceWrite),
+		SeesInsurance: pol.Can(a.Actor, access.PermInsuranceRead), CanMerge: pol.Can(a.Actor, access.PermClientsMerge)}
 	for _, code := range c.Races {
 		p.Races = append(p.Races, codeLabel(clients.Races, code))
 	}
@@ -149,11 +162,21 @@ func (h *Handler) ShowClient(w http.ResponseWriter, r *http.Request) {
 	for _, pc := range people {
 		p.People = append(p.People, contactRow{Contact: pc, Label: codeLabel(clients.ContactKinds, pc.Kind)})
 	}
-	if pol.Can(a.Actor, access.PermInsuranceRead) {
-		if p.Policies, err = h.Clients.Policies(ctx, a.Actor, id); err != nil {
+	if p.SeesInsurance {
+		pols, err := h.Clients.Policies(ctx, a.Actor, id)
+		if err != nil {
 			h.Error(w, r, err)
 			return
 		}
+		p.Policies = policyRows(pols, p.Today)
+	}
+	related, err := h.Clients.Relations(ctx, a.Actor, id)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	for _, rc := range related {
+		p.Related = append(p.Related, relatedRow{Related: rc, Label: codeLabel(relationLabels, rc.Kind)})
 	}
 	consents, err := h.Clients.Consents(ctx, a.Actor, id)
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/mentalspace/mentalspace/internal/platform/clock"
 	"github.com/mentalspace/mentalspace/internal/platform/web"
 	"github.com/mentalspace/mentalspace/internal/practice"
+	"github.com/mentalspace/mentalspace/internal/scheduling"
 )
 
 //go:embed templates/*.html
@@ -62,10 +63,12 @@ type Deps struct {
 	Audit    *audit.Log
 	Practice *practice.Service
 	Clients  *clients.Service
-	Clock    clock.Clock
-	Log      *slog.Logger
-	Cookies  Cookies
-	Version  string
+	// Scheduling is the calendar.
+	Scheduling *scheduling.Service
+	Clock      clock.Clock
+	Log        *slog.Logger
+	Cookies    Cookies
+	Version    string
 	// TrustProxy believes X-Forwarded-For from a loopback proxy.
 	TrustProxy bool
 }
@@ -80,7 +83,11 @@ type Handler struct {
 
 var pageNames = []string{"error", "setup", "login", "mfa_challenge", "mfa_enrol", "recovery_codes", "home",
 	"staff_list", "staff_form", "settings", "account", "audit",
-	"client_list", "client_form", "client_chart", "client_denied"}
+	"client_list", "client_form", "client_chart", "client_denied",
+	// The client record's related data (client_records.go, client_people.go,
+	// client_merge.go) and the payer directory (payers.go).
+	"client_policy_form", "client_authorization_form", "client_contact_form", "client_relation_form", "client_consent_form",
+	"client_consent_revoke", "client_alert_form", "client_merge", "payer_list", "payer_form"}
 
 // New parses every page at start-up, failing fast on a broken template.
 func New(d Deps) (*Handler, error) {
@@ -97,8 +104,8 @@ func New(d Deps) (*Handler, error) {
 	}
 	for _, name := range pageNames {
 		files := []string{"templates/layout.html", "templates/" + name + ".html"}
-		if strings.HasPrefix(name, "client_") {
-			files = append(files, "templates/client_parts.html")
+		if strings.HasPrefix(name, "client_") || strings.HasPrefix(name, "payer_") {
+			files = append(files, "templates/client_parts.html", "templates/record_parts.html")
 		}
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, files...)
 		if err != nil {
@@ -239,14 +246,33 @@ func (h *Handler) nav(a auth.Authenticated, path string) []NavItem {
 	}
 	pol := h.Audit.Policy()
 	items := []NavItem{{Href: "/", Label: "Home"}}
+	// UI.md §2: the front desk works from Today; everyone who books sees the
+	// calendar and the waitlist.
+	if a.Actor.Has(access.RoleFrontDesk) || a.Actor.Has(access.RoleAdmin) {
+		items = append(items, NavItem{Href: "/today", Label: "Today"})
+	}
+	if pol.Can(a.Actor, access.PermScheduleRead) {
+		items = append(items, NavItem{Href: "/calendar", Label: "Calendar"})
+	}
+	if pol.Can(a.Actor, access.PermScheduleWrite) {
+		items = append(items, NavItem{Href: "/waitlist", Label: "Waitlist"})
+	}
 	if pol.Can(a.Actor, access.PermClientsRead) {
 		items = append(items, NavItem{Href: "/clients", Label: "Clients"})
+	}
+	// Everyone who reads insurance may open /payers; the menu offers it to
+	// those who keep the directory (UI.md §2: billers' Payers).
+	if pol.Can(a.Actor, access.PermPayersManage) {
+		items = append(items, NavItem{Href: "/payers", Label: "Payers"})
 	}
 	if pol.Can(a.Actor, access.PermUsersRead) {
 		items = append(items, NavItem{Href: "/staff", Label: "Staff"})
 	}
 	if pol.Can(a.Actor, access.PermSettingsManage) {
 		items = append(items, NavItem{Href: "/settings", Label: "Settings"})
+	}
+	if pol.Can(a.Actor, access.PermScheduleManage) {
+		items = append(items, NavItem{Href: "/schedule/setup", Label: "Scheduling setup"})
 	}
 	if pol.Can(a.Actor, access.PermAuditRead) {
 		items = append(items, NavItem{Href: "/audit", Label: "Audit log"})
