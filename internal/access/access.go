@@ -103,6 +103,19 @@ const (
 	PermScheduleRead   Permission = "schedule.read"
 	PermScheduleWrite  Permission = "schedule.write"
 	PermScheduleManage Permission = "schedule.manage"
+
+	// PermClinicalRead covers note bodies, medications, risk assessments and
+	// safety plans; PermClinicalWrite writing them. PermDiagnosesRead is the
+	// part billers need too: diagnoses and the service details of notes,
+	// never their text. PermNotesCosign is a supervisor's review of
+	// supervisees' notes; PermNotesUnlock reopens a note locked by the
+	// practice's deadline. Psychotherapy notes need PermClinicalWrite and
+	// authorship: nobody else reads them.
+	PermClinicalRead  Permission = "clinical.read"
+	PermClinicalWrite Permission = "clinical.write"
+	PermDiagnosesRead Permission = "diagnoses.read"
+	PermNotesCosign   Permission = "notes.cosign"
+	PermNotesUnlock   Permission = "notes.unlock"
 )
 
 // CaseloadRoles are the roles whose client permissions hold only for the
@@ -114,17 +127,17 @@ var CaseloadRoles = []Role{RoleClinician, RoleAssociate, RoleSupervisor}
 var rolePermissions = map[Role][]Permission{
 	RoleAdmin: {PermSelf, PermUsersRead, PermUsersManage, PermSettingsRead, PermSettingsManage,
 		PermAuditRead, PermAuditExport, PermClientsRead, PermClientsWrite, PermInsuranceRead, PermInsuranceWrite, PermPayersManage, PermClientsMerge,
-		PermScheduleRead, PermScheduleWrite, PermScheduleManage},
+		PermScheduleRead, PermScheduleWrite, PermScheduleManage, PermClinicalRead, PermDiagnosesRead, PermNotesUnlock},
 	RoleClinician: {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass, PermInsuranceRead,
-		PermScheduleRead, PermScheduleWrite},
+		PermScheduleRead, PermScheduleWrite, PermClinicalRead, PermClinicalWrite, PermDiagnosesRead},
 	RoleAssociate: {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermClientsBreakGlass, PermInsuranceRead,
-		PermScheduleRead, PermScheduleWrite},
+		PermScheduleRead, PermScheduleWrite, PermClinicalRead, PermClinicalWrite, PermDiagnosesRead},
 	RoleSupervisor: {PermSelf, PermSettingsRead, PermUsersRead, PermClientsRead, PermClientsBreakGlass, PermInsuranceRead,
-		PermScheduleRead},
+		PermScheduleRead, PermClinicalRead, PermDiagnosesRead, PermNotesCosign, PermNotesUnlock},
 	RoleFrontDesk: {PermSelf, PermSettingsRead, PermClientsRead, PermClientsWrite, PermInsuranceRead, PermInsuranceWrite,
 		PermScheduleRead, PermScheduleWrite},
 	RoleBiller: {PermSelf, PermSettingsRead, PermClientsRead, PermInsuranceRead, PermInsuranceWrite, PermPayersManage,
-		PermScheduleRead},
+		PermScheduleRead, PermDiagnosesRead},
 }
 
 // PermissionsOf lists what role r may do.
