@@ -93,8 +93,8 @@ func freshDemoDir(dir string) error {
 	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("made by `mentalspace demo`; wiped on the next run\n"), 0o600)
 }
 
-// seedDemo sets up the demo practice: staff, locations and clients. It
-// returns a note for each account saying which clients it sees.
+// seedDemo sets up the demo practice: staff, locations, clients and the
+// calendar. It returns a note for each account saying which clients it sees.
 func seedDemo(ctx context.Context, e *env) (map[string]string, error) {
 	first := demoStaff[0]
 	admin, err := e.auth.Setup(ctx, system(), auth.SetupInput{
@@ -128,6 +128,12 @@ func seedDemo(ctx context.Context, e *env) (map[string]string, error) {
 	}
 	caseloads, total, err := seedDemoClients(ctx, e, ids, locations)
 	if err != nil {
+		return nil, err
+	}
+	if err := seedDemoSchedule(ctx, e, ids, caseloads); err != nil {
+		return nil, err
+	}
+	if err := seedDemoNotes(ctx, e, ids); err != nil {
 		return nil, err
 	}
 	notes := map[string]string{}

@@ -14,6 +14,8 @@ import (
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/auth"
 	"github.com/mentalspace/mentalspace/internal/clients"
+	"github.com/mentalspace/mentalspace/internal/clinical"
+	"github.com/mentalspace/mentalspace/internal/notes"
 	"github.com/mentalspace/mentalspace/internal/platform/clock"
 	"github.com/mentalspace/mentalspace/internal/platform/config"
 	"github.com/mentalspace/mentalspace/internal/platform/crypto"
@@ -57,6 +59,11 @@ type env struct {
 	practice *practice.Service
 	clients  *clients.Service
 	schedule *scheduling.Service
+	notes    *notes.Service
+	clinical *clinical.Service
+	// linkKey signs the links in appointment reminders; derived from the
+	// master key so that every instance agrees (see newReminders).
+	linkKey []byte
 }
 
 func newLogger(cfg config.Config, s stdio) *slog.Logger {
@@ -101,6 +108,7 @@ func open(ctx context.Context, cfg config.Config, s stdio, migrate bool) (*env, 
 		return nil, err
 	}
 	e.keyring = crypto.NewKeyring(d, mk, e.clock)
+	e.linkKey = mk.Derive("reminder-links")
 	if err := e.keyring.Check(ctx); err != nil {
 		d.Close()
 		return nil, err
@@ -108,6 +116,12 @@ func open(ctx context.Context, cfg config.Config, s stdio, migrate bool) (*env, 
 	// Every encrypted column, so `keys rotate` re-encrypts it.
 	e.keyring.Register("users", "id", "totp_secret", auth.SecretAAD)
 	e.keyring.Register("clients", "id", "ssn", clients.SSNAAD)
+	e.keyring.Register("notes", "id", "body", notes.BodyAAD)
+	e.keyring.Register("notes", "id", "return_comment", notes.ReturnAAD)
+	e.keyring.Register("note_addenda", "id", "body", notes.AddendumAAD)
+	e.keyring.Register("psychotherapy_notes", "id", "body", notes.PsychotherapyAAD)
+	e.keyring.Register("risk_assessments", "id", "body", clinical.RiskAAD)
+	e.keyring.Register("safety_plans", "client_id", "body", clinical.SafetyPlanAAD)
 	// The one permission policy: the role table, and the caseload rule for
 	// clinicians' access to individual clients.
 	e.audit = audit.NewLog(d, e.clock, access.Policy{ClientRule: clients.CaseloadRule(d, e.clock)})
@@ -116,6 +130,8 @@ func open(ctx context.Context, cfg config.Config, s stdio, migrate bool) (*env, 
 	e.practice = practice.NewService(d, e.clock, e.audit)
 	e.clients = clients.NewService(d, e.clock, e.audit, e.keyring)
 	e.schedule = scheduling.NewService(d, e.clock, e.audit)
+	e.clinical = clinical.NewService(d, e.clock, e.audit, e.keyring)
+	e.notes = notes.NewService(d, e.clock, e.audit, e.keyring, e.auth)
 	return e, nil
 }
 

@@ -48,6 +48,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the web server", cmdServe},
 		{"demo", "run the server on a freshly seeded demo practice and print how to sign in", cmdDemo},
+		{"gen", "fill an empty database with a synthetic practice for benchmarks: gen --size small", cmdGen},
 		{"migrate", "apply database migrations (also done by serve)", cmdMigrate},
 		{"user", "manage staff accounts: add, list, disable, reset-mfa", cmdUser},
 		{"token", "create a personal API token: token create --email E", cmdToken},

@@ -833,7 +833,63 @@ func TestDemo(t *testing.T) {
 			checkResult(t, srv.stop(t), 0, []string{"MentalSpace demo is running: " + strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), DemoPassword, "clinician@demo.mentalspace.test",
 				"sees all 154 clients", "clients on caseload", "more through supervision"}, nil)
 			noJobsRunning(t)
+			checkDemoCalendar(t, filepath.Join(in.dir, "demo", "mentalspace.db"))
+			checkDemoNotes(t, filepath.Join(in.dir, "demo", "mentalspace.db"))
 		})
+	}
+}
+
+// checkDemoCalendar looks into the demo's database for a lived-in calendar:
+// months of completed sessions, cancellations (some late, with the fee) and
+// no-shows, sessions ahead, a group, couples, intakes, rooms, hours and a
+// waitlist; and no clinician booked twice at once.
+func checkDemoCalendar(t *testing.T, path string) {
+	t.Helper()
+	d, err := db.Open(t.Context(), db.Options{Path: path, MaxConns: 1})
+	if err != nil {
+		t.Fatalf("open demo database: %v", err)
+	}
+	defer d.Close()
+	now := time.Now().UnixMicro()
+	for _, c := range []struct {
+		what  string
+		query string
+		min   int
+	}{
+		{"appointments", `SELECT count(*) FROM appointments`, 500},
+		{"completed sessions", `SELECT count(*) FROM appointments WHERE status = 'completed'`, 300},
+		{"sessions ahead", `SELECT count(*) FROM appointments WHERE status IN ('scheduled', 'confirmed') AND starts_at > $1`, 100},
+		{"sessions three months back", `SELECT count(*) FROM appointments WHERE starts_at < $1 - 80 * 86400000000`, 50},
+		{"client cancellations", `SELECT count(*) FROM appointments WHERE status = 'cancelled' AND cancelled_by = 'client'`, 5},
+		{"late cancellations with a fee", `SELECT count(*) FROM appointments WHERE late_cancel AND fee_cents > 0`, 1},
+		{"no-shows", `SELECT count(*) FROM appointments WHERE status = 'no_show'`, 3},
+		{"group sessions of several clients", `SELECT count(*) FROM appointments a JOIN appointment_types t ON t.id = a.type_id
+			WHERE t.kind = 'group' AND (SELECT count(*) FROM appointment_clients c WHERE c.appointment_id = a.id) >= 3`, 10},
+		{"couples sessions", `SELECT count(*) FROM appointments a JOIN appointment_types t ON t.id = a.type_id WHERE t.kind = 'couple'`, 5},
+		{"intakes", `SELECT count(*) FROM appointments a JOIN appointment_types t ON t.id = a.type_id WHERE t.service_code = '90791'`, 3},
+		{"series", `SELECT count(*) FROM appointment_series`, 30},
+		{"sessions in rooms", `SELECT count(*) FROM appointments WHERE room_id IS NOT NULL`, 50},
+		{"telehealth sessions", `SELECT count(*) FROM appointments WHERE telehealth`, 50},
+		{"appointment types", `SELECT count(*) FROM appointment_types`, 5},
+		{"clinicians with hours", `SELECT count(DISTINCT clinician_id) FROM availability`, 5},
+		{"clients waiting", `SELECT count(*) FROM waitlist WHERE status = 'waiting'`, 3},
+	} {
+		var n int
+		var args []any
+		if strings.Contains(c.query, "$1") {
+			args = append(args, now)
+		}
+		if err := d.Read().QueryRowContext(t.Context(), c.query, args...).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", c.what, err)
+		}
+		if n < c.min {
+			t.Errorf("demo calendar: %d %s, want at least %d", n, c.what, c.min)
+		}
+	}
+	var overlaps int
+	if err := d.Read().QueryRowContext(t.Context(), `SELECT count(*) FROM appointments a JOIN appointments b ON b.clinician_id = a.clinician_id
+		AND b.id > a.id AND a.blocks AND b.blocks AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at`).Scan(&overlaps); err != nil || overlaps != 0 {
+		t.Errorf("demo calendar: %d double bookings (%v)", overlaps, err)
 	}
 }
 
@@ -850,5 +906,51 @@ func TestServeStopsJobsWhenReadyFails(t *testing.T) {
 	noJobsRunning(t)
 	if strings.Contains(logs.String(), "database is closed") {
 		t.Errorf("jobs ran on the closed database:\n%s", logs.String())
+	}
+}
+
+// checkDemoNotes looks into the demo's database for a lived-in clinical
+// record: diagnoses, hundreds of signed notes with their hashes (some signed
+// past the deadline), co-signed and waiting associate notes, one returned,
+// drafts and undocumented sessions, treatment plans (one due for review), an
+// elevated risk with a safety plan, and a psychotherapy note.
+func checkDemoNotes(t *testing.T, path string) {
+	t.Helper()
+	d, err := db.Open(t.Context(), db.Options{Path: path, MaxConns: 1})
+	if err != nil {
+		t.Fatalf("open demo database: %v", err)
+	}
+	defer d.Close()
+	for _, c := range []struct {
+		what  string
+		query string
+		min   int
+	}{
+		{"active clients with a diagnosis", `SELECT count(DISTINCT client_id) FROM diagnoses WHERE status = 'active'`, 80},
+		{"signed notes", `SELECT count(*) FROM notes WHERE status IN ('signed', 'cosigned') AND length(content_hash) = 64`, 500},
+		{"notes signed after the deadline", `SELECT count(*) FROM notes WHERE status IN ('signed', 'cosigned') AND signed_at - ends_at > 72 * 3600000000`, 10},
+		{"co-signed notes", `SELECT count(*) FROM notes WHERE status = 'cosigned' AND cosigned_name <> ''`, 20},
+		{"notes awaiting co-signature", `SELECT count(*) FROM notes WHERE status = 'awaiting_cosign'`, 1},
+		{"returned notes", `SELECT count(*) FROM notes WHERE status = 'returned'`, 1},
+		{"drafts", `SELECT count(*) FROM notes WHERE status = 'draft'`, 5},
+		{"undocumented sessions", `SELECT count(*) FROM appointments a JOIN appointment_clients ac ON ac.appointment_id = a.id
+			WHERE a.status = 'completed' AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.appointment_id = a.id AND n.client_id = ac.client_id)`, 3},
+		{"treatment plans", `SELECT count(*) FROM notes WHERE kind = 'treatment_plan' AND status = 'signed'`, 5},
+		{"treatment plans due for review", `SELECT count(*) FROM notes WHERE kind = 'treatment_plan' AND status = 'signed' AND signed_at < $1 - 90 * 86400000000`, 1},
+		{"safety plans", `SELECT count(*) FROM safety_plans`, 1},
+		{"elevated risk assessments", `SELECT count(*) FROM risk_assessments WHERE risk_level IN ('moderate', 'high', 'imminent')`, 1},
+		{"psychotherapy notes", `SELECT count(*) FROM psychotherapy_notes`, 1},
+	} {
+		var n int
+		var args []any
+		if strings.Contains(c.query, "$1") {
+			args = append(args, time.Now().UnixMicro())
+		}
+		if err := d.Read().QueryRowContext(t.Context(), c.query, args...).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", c.what, err)
+		}
+		if n < c.min {
+			t.Errorf("demo record: %d %s, want at least %d", n, c.what, c.min)
+		}
 	}
 }

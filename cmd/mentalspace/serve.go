@@ -56,9 +56,20 @@ func serve(ctx context.Context, cfg config.Config, s stdio, ready func(e *env, u
 		return err
 	}
 	jobs.AddWorker(runner, &auth.PurgeWorker{Service: e.auth})
+	// The built-in note templates: idempotent, safe on every instance at once.
+	if err := e.notes.EnsureTemplates(ctx); err != nil {
+		return err
+	}
 	runner.AddPeriodic(auth.PurgeEvery, auth.PurgeArgs{})
+	rem, err := newReminders(e, runner)
+	if err != nil {
+		return err
+	}
+	if err := newDigest(e, runner); err != nil {
+		return err
+	}
 
-	a, err := app.New(app.Deps{DB: e.db, Clock: e.clock, Log: e.log, Auth: e.auth, Audit: e.audit, Practice: e.practice, Clients: e.clients, Scheduling: e.schedule,
+	a, err := app.New(app.Deps{DB: e.db, Clock: e.clock, Log: e.log, Auth: e.auth, Audit: e.audit, Practice: e.practice, Clients: e.clients, Scheduling: e.schedule, Reminders: rem, Notes: e.notes, Clinical: e.clinical,
 		Registry: reg, SecureCookies: cfg.TLS() || cfg.BehindProxy, TrustProxy: cfg.BehindProxy, Version: versionString()})
 	if err != nil {
 		return err

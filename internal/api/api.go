@@ -13,6 +13,8 @@ import (
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/auth"
 	"github.com/mentalspace/mentalspace/internal/clients"
+	"github.com/mentalspace/mentalspace/internal/clinical"
+	"github.com/mentalspace/mentalspace/internal/notes"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
 	"github.com/mentalspace/mentalspace/internal/platform/web"
 	"github.com/mentalspace/mentalspace/internal/scheduling"
@@ -25,7 +27,11 @@ type Handler struct {
 	Clients *clients.Service
 	// Scheduling is the calendar.
 	Scheduling *scheduling.Service
-	Log        *slog.Logger
+	// Notes is clinical documentation; Clinical the diagnoses, medications,
+	// risk assessments and safety plans.
+	Notes    *notes.Service
+	Clinical *clinical.Service
+	Log      *slog.Logger
 }
 
 type ctxKey struct{}

@@ -20,11 +20,14 @@ import (
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/auth"
 	"github.com/mentalspace/mentalspace/internal/clients"
+	"github.com/mentalspace/mentalspace/internal/clinical"
+	"github.com/mentalspace/mentalspace/internal/notes"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
 	"github.com/mentalspace/mentalspace/internal/platform/clock"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
 	"github.com/mentalspace/mentalspace/internal/platform/web"
 	"github.com/mentalspace/mentalspace/internal/practice"
+	"github.com/mentalspace/mentalspace/internal/reminders"
 	"github.com/mentalspace/mentalspace/internal/scheduling"
 	"github.com/mentalspace/mentalspace/internal/ui"
 )
@@ -40,7 +43,13 @@ type Deps struct {
 	Clients  *clients.Service
 	// Scheduling is the calendar.
 	Scheduling *scheduling.Service
-	Registry   *prometheus.Registry
+	// Notes is clinical documentation; Clinical the diagnoses, medications,
+	// risk assessments and safety plans.
+	Notes    *notes.Service
+	Clinical *clinical.Service
+	// Reminders sends appointment reminders and serves their links.
+	Reminders *reminders.Service
+	Registry  *prometheus.Registry
 	// SecureCookies is true when browsers reach us over TLS.
 	SecureCookies bool
 	TrustProxy    bool
@@ -62,12 +71,12 @@ type App struct {
 
 // New builds the app and its handler.
 func New(d Deps) (*App, error) {
-	uh, err := ui.New(ui.Deps{Auth: d.Auth, Audit: d.Audit, Practice: d.Practice, Clients: d.Clients, Scheduling: d.Scheduling, Clock: d.Clock, Log: d.Log,
+	uh, err := ui.New(ui.Deps{Auth: d.Auth, Audit: d.Audit, Practice: d.Practice, Clients: d.Clients, Scheduling: d.Scheduling, Reminders: d.Reminders, Notes: d.Notes, Clinical: d.Clinical, Clock: d.Clock, Log: d.Log,
 		Cookies: ui.Cookies{Secure: d.SecureCookies}, Version: d.Version, TrustProxy: d.TrustProxy})
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Deps: d, ui: uh, api: &api.Handler{Auth: d.Auth, Audit: d.Audit, Clients: d.Clients, Scheduling: d.Scheduling, Log: d.Log}}
+	a := &App{Deps: d, ui: uh, api: &api.Handler{Auth: d.Auth, Audit: d.Audit, Clients: d.Clients, Scheduling: d.Scheduling, Notes: d.Notes, Clinical: d.Clinical, Log: d.Log}}
 	mux := http.NewServeMux()
 	a.table = a.routes()
 	for _, rt := range a.table {

@@ -26,6 +26,12 @@ var publicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /static/": true, "GET /": true,
 	"GET /setup": true, "POST /setup": true, "GET /login": true, "POST /login": true,
 	"GET /api/v1/openapi.json": true,
+	// Calendar feeds: the path's secret token is the credential (revocable,
+	// stored hashed, each fetch audited as its owner's read).
+	"GET /feeds/{token}": true,
+	// Reminder links: the signed token in the path is the credential (one
+	// client, one appointment, until it starts); GET changes nothing.
+	"GET /r/{token}": true, "POST /r/{token}/confirm": true, "POST /r/{token}/cancel": true,
 }
 
 // concretePath fills a pattern's wildcards; ids are the caller's own (1 is the administrator).

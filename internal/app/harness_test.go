@@ -23,11 +23,14 @@ import (
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/auth"
 	"github.com/mentalspace/mentalspace/internal/clients"
+	"github.com/mentalspace/mentalspace/internal/clinical"
+	"github.com/mentalspace/mentalspace/internal/notes"
 	"github.com/mentalspace/mentalspace/internal/platform/clock"
 	"github.com/mentalspace/mentalspace/internal/platform/crypto"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
 	"github.com/mentalspace/mentalspace/internal/platform/db/dbtest"
 	"github.com/mentalspace/mentalspace/internal/practice"
+	"github.com/mentalspace/mentalspace/internal/reminders"
 	"github.com/mentalspace/mentalspace/internal/scheduling"
 )
 
@@ -63,9 +66,14 @@ type testApp struct {
 	Clients *clients.Service
 	// Scheduling is the calendar service the app uses.
 	Scheduling *scheduling.Service
-	App        *App
-	Logs       *lockedBuffer
-	clock      clock.Clock
+	// Reminders is the reminders service the app uses (email and texts off).
+	Reminders *reminders.Service
+	// Notes and Clinical are the documentation services the app uses.
+	Notes    *notes.Service
+	Clinical *clinical.Service
+	App      *App
+	Logs     *lockedBuffer
+	clock    clock.Clock
 	// secrets and recovery hold each enrolled user's TOTP secret and
 	// unused recovery codes, by email.
 	secrets  map[string]string
@@ -91,8 +99,15 @@ func newTestApp(t testing.TB, e db.Engine) *testApp {
 // is the first thing a visitor sees.
 func newEmptyTestApp(t testing.TB, e db.Engine) *testApp {
 	t.Helper()
+	return newEmptyTestAppOn(t, e, clock.System{})
+}
+
+// newEmptyTestAppOn is newEmptyTestApp on clk, which the test may move (a
+// clock.Fake). TOTP codes follow the real time: sign in users without a
+// second factor on a moved clock.
+func newEmptyTestAppOn(t testing.TB, e db.Engine, clk clock.Clock) *testApp {
+	t.Helper()
 	d := dbtest.Open(t, e)
-	clk := clock.System{}
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	keyring := crypto.NewKeyring(d, crypto.GenerateMasterKey(), clk)
@@ -106,7 +121,20 @@ func newEmptyTestApp(t testing.TB, e db.Engine) *testApp {
 	ps := practice.NewService(d, clk, l)
 	cs := clients.NewService(d, clk, l, keyring)
 	ss := scheduling.NewService(d, clk, l)
-	a, err := New(Deps{DB: d, Clock: clk, Log: log, Auth: as, Audit: l, Practice: ps, Clients: cs, Scheduling: ss, Registry: prometheus.NewRegistry(), Version: "test"})
+	// Reminders with email and texts off: bookings record them as not sent,
+	// and the reminder links work.
+	rs, err := reminders.NewService(reminders.Deps{DB: d, Clock: clk, Audit: l, Scheduling: ss, Log: log,
+		LinkKey: crypto.GenerateMasterKey().Derive("reminder-links"), BaseURL: "http://" + srv.Listener.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss.AddHook(rs)
+	cls := clinical.NewService(d, clk, l, keyring)
+	ns := notes.NewService(d, clk, l, keyring, as)
+	if err := ns.EnsureTemplates(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Deps{DB: d, Clock: clk, Log: log, Auth: as, Audit: l, Practice: ps, Clients: cs, Scheduling: ss, Reminders: rs, Notes: ns, Clinical: cls, Registry: prometheus.NewRegistry(), Version: "test"})
 	if err != nil {
 		srv.Close()
 		t.Fatal(err)
@@ -114,7 +142,7 @@ func newEmptyTestApp(t testing.TB, e db.Engine) *testApp {
 	srv.Config.Handler = a
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &testApp{t: t, URL: srv.URL, DB: d, Auth: as, Audit: l, Clients: cs, Scheduling: ss, App: a, Logs: logs, clock: clk, secrets: map[string]string{}, recovery: map[string][]string{}}
+	return &testApp{t: t, URL: srv.URL, DB: d, Auth: as, Audit: l, Clients: cs, Scheduling: ss, Reminders: rs, Notes: ns, Clinical: cls, App: a, Logs: logs, clock: clk, secrets: map[string]string{}, recovery: map[string][]string{}}
 }
 
 // addUser creates a user holding roles, email <first role>@example.org.

@@ -133,6 +133,98 @@ func (a *App) routes() []Route {
 		{"GET", "/payers/{id}", Staff, access.PermPayersManage, h.EditPayer},
 		{"POST", "/payers/{id}", Staff, access.PermPayersManage, h.SavePayer},
 
+		// Scheduling setup, waitlist and calendar feeds. Availability is
+		// schedule.write at the gate: the service lets a clinician change
+		// only their own, and schedule.manage anyone's.
+		{"GET", "/schedule/setup", Staff, access.PermScheduleManage, h.ShowScheduleSetup},
+		{"GET", "/schedule/setup/types/{id}", Staff, access.PermScheduleManage, h.EditAppointmentType},
+		{"POST", "/schedule/setup/types", Staff, access.PermScheduleManage, h.SaveAppointmentType},
+		{"POST", "/schedule/setup/types/{id}", Staff, access.PermScheduleManage, h.SaveAppointmentType},
+		{"POST", "/schedule/setup/rooms", Staff, access.PermScheduleManage, h.SaveScheduleRoom},
+		{"POST", "/schedule/setup/rooms/{id}", Staff, access.PermScheduleManage, h.SaveScheduleRoom},
+		{"POST", "/schedule/setup/policy", Staff, access.PermScheduleManage, h.SaveSchedulingPolicy},
+		{"GET", "/schedule/availability/{id}", Staff, access.PermScheduleWrite, h.ShowAvailability},
+		{"POST", "/schedule/availability/{id}", Staff, access.PermScheduleWrite, h.SaveWeeklyTemplate},
+		{"POST", "/schedule/availability/{id}/exceptions", Staff, access.PermScheduleWrite, h.AddAvailabilityException},
+		{"POST", "/schedule/availability/{id}/exceptions/{exception}/remove", Staff, access.PermScheduleWrite, h.RemoveAvailabilityException},
+		{"GET", "/waitlist", Staff, access.PermScheduleWrite, h.ShowWaitlist},
+		{"POST", "/waitlist", Staff, access.PermScheduleWrite, h.AddWaitlistEntry},
+		{"POST", "/waitlist/{id}/status", Staff, access.PermScheduleWrite, h.SetWaitlistStatus},
+		{"POST", "/account/feeds", Staff, access.PermSelf, h.CreateCalendarFeed},
+		{"POST", "/account/feeds/{id}/revoke", Staff, access.PermSelf, h.RevokeCalendarFeed},
+		// A calendar app fetches with no session: the secret token in the
+		// path is the credential ({token} is "<token>.ics"; the handler
+		// answers 404 to anything else).
+		{"GET", "/feeds/{token}", Public, "", h.ServeCalendarFeed},
+
+		// Reminder links (public, signed). The token in the path is the
+		// credential: one client's view of one appointment until it starts.
+		// GET only shows (mail scanners prefetch links); the buttons POST.
+		{"GET", "/r/{token}", Public, "", h.ShowReminderLink},
+		{"POST", "/r/{token}/confirm", Public, "", h.ConfirmByLink},
+		{"POST", "/r/{token}/cancel", Public, "", h.CancelByLink},
+
+		// Calendar and appointments (HTML). The service shows clients a user
+		// may not see as "Busy" and keeps clinicians to their own calendar;
+		// the confirmation page of a cancellation or no-show previews its fee.
+		{"GET", "/calendar", Staff, access.PermScheduleRead, h.ShowCalendar},
+		{"GET", "/today", Staff, access.PermScheduleRead, h.ShowToday},
+		{"GET", "/appointments/new", Staff, access.PermScheduleWrite, h.NewAppointment},
+		{"POST", "/appointments", Staff, access.PermScheduleWrite, h.CreateAppointment},
+		{"GET", "/appointments/{id}", Staff, access.PermScheduleRead, h.ShowAppointment},
+		{"GET", "/appointments/{id}/status", Staff, access.PermScheduleWrite, h.ShowStatusChange},
+		{"POST", "/appointments/{id}/status", Staff, access.PermScheduleWrite, h.ChangeStatus},
+		{"POST", "/appointments/{id}/reschedule", Staff, access.PermScheduleWrite, h.RescheduleAppointment},
+		{"POST", "/appointments/{id}/move", Staff, access.PermScheduleWrite, h.MoveAppointment},
+		{"POST", "/appointments/{id}/attendance", Staff, access.PermScheduleWrite, h.SetAttendance},
+		{"POST", "/appointments/{id}/attendees", Staff, access.PermScheduleWrite, h.AddAttendee},
+		{"POST", "/appointments/{id}/offers", Staff, access.PermScheduleWrite, h.OfferSlot},
+
+		// Note export: a signed note as a PDF for reading or printing
+		// (clinical readers; the service refuses drafts and audits each
+		// export). A path wildcard cannot end in ".pdf", hence /pdf.
+		{"GET", "/notes/{id}/pdf", Staff, access.PermClinicalRead, h.ExportNotePDF},
+
+		// Clinical documentation (HTML). Notes, diagnoses, medications, risk
+		// and safety plans: the services check the caseload, authorship and
+		// supervision again. Billers hold diagnoses.read: diagnoses and the
+		// service details of notes, never their text. Psychotherapy notes need
+		// clinical.write and authorship; nobody else reads them.
+		{"GET", "/icd10", Staff, access.PermDiagnosesRead, h.SearchICD10},
+		{"GET", "/clients/{id}/diagnoses/new", Staff, access.PermClinicalWrite, h.NewDiagnosis},
+		{"POST", "/clients/{id}/diagnoses", Staff, access.PermClinicalWrite, h.AddDiagnosis},
+		{"GET", "/clients/{id}/diagnoses/{dx}", Staff, access.PermClinicalWrite, h.EditDiagnosis},
+		{"POST", "/clients/{id}/diagnoses/{dx}", Staff, access.PermClinicalWrite, h.UpdateDiagnosis},
+		{"GET", "/clients/{id}/medications/new", Staff, access.PermClinicalWrite, h.NewMedication},
+		{"POST", "/clients/{id}/medications", Staff, access.PermClinicalWrite, h.SaveMedication},
+		{"GET", "/clients/{id}/medications/{med}", Staff, access.PermClinicalWrite, h.EditMedication},
+		{"POST", "/clients/{id}/medications/{med}", Staff, access.PermClinicalWrite, h.SaveMedication},
+		{"GET", "/clients/{id}/risk", Staff, access.PermClinicalWrite, h.ShowRiskForm},
+		{"POST", "/clients/{id}/risk", Staff, access.PermClinicalWrite, h.AssessRisk},
+		{"GET", "/clients/{id}/safety-plan", Staff, access.PermClinicalRead, h.ShowSafetyPlan},
+		{"POST", "/clients/{id}/safety-plan", Staff, access.PermClinicalWrite, h.SaveSafetyPlan},
+		{"GET", "/clients/{id}/psychotherapy-notes", Staff, access.PermClinicalWrite, h.ListPsychotherapyNotes},
+		{"POST", "/clients/{id}/psychotherapy-notes", Staff, access.PermClinicalWrite, h.SavePsychotherapyNote},
+		{"GET", "/notes/new", Staff, access.PermClinicalWrite, h.NewNote},
+		{"POST", "/notes", Staff, access.PermClinicalWrite, h.CreateNote},
+		{"GET", "/notes/{id}", Staff, access.PermDiagnosesRead, h.ShowNote},
+		{"GET", "/notes/{id}/edit", Staff, access.PermClinicalWrite, h.EditNote},
+		// Saving a draft answers JSON to the editor's autosave (notes.js).
+		{"POST", "/notes/{id}", Staff, access.PermClinicalWrite, h.SaveNote},
+		{"GET", "/notes/{id}/sign", Staff, access.PermClinicalWrite, h.ShowSignNote},
+		{"POST", "/notes/{id}/sign", Staff, access.PermClinicalWrite, h.SignNote},
+		{"GET", "/notes/{id}/verify", Staff, access.PermClinicalRead, h.VerifyNote},
+		{"POST", "/notes/{id}/addenda", Staff, access.PermClinicalWrite, h.AddAddendum},
+		{"POST", "/notes/{id}/cosign", Staff, access.PermNotesCosign, h.CosignNote},
+		{"POST", "/notes/{id}/return", Staff, access.PermNotesCosign, h.ReturnNote},
+		{"POST", "/notes/{id}/unlock", Staff, access.PermNotesUnlock, h.UnlockNote},
+		{"GET", "/documentation", Staff, access.PermDiagnosesRead, h.ShowDocumentation},
+		{"GET", "/review", Staff, access.PermNotesCosign, h.ShowReview},
+		{"GET", "/settings/documentation", Staff, access.PermSettingsManage, h.ShowDocumentationPolicy},
+		{"POST", "/settings/documentation", Staff, access.PermSettingsManage, h.SaveDocumentationPolicy},
+		{"GET", "/settings/templates", Staff, access.PermSettingsManage, h.ShowNoteTemplates},
+		{"POST", "/settings/templates", Staff, access.PermSettingsManage, h.SaveNoteTemplate},
+
 		// JSON API.
 		{"GET", "/api/v1/openapi.json", Public, "", api.OpenAPI},
 		{"GET", "/api/v1/me", Token, access.PermSelf, api.Me},
@@ -161,5 +253,46 @@ func (a *App) routes() []Route {
 		{"POST", "/api/v1/payers", Token, access.PermPayersManage, api.CreatePayer},
 		{"GET", "/api/v1/payers/{id}", Token, access.PermInsuranceRead, api.GetPayer},
 		{"PUT", "/api/v1/payers/{id}", Token, access.PermPayersManage, api.UpdatePayer},
+		// Scheduling: the service checks the caseload for each client, keeps
+		// clinicians and associates to their own calendar, and lets them
+		// edit their own availability (anyone's needs schedule.manage).
+		{"GET", "/api/v1/appointment-types", Token, access.PermScheduleRead, api.ListAppointmentTypes},
+		{"POST", "/api/v1/appointment-types", Token, access.PermScheduleManage, api.CreateAppointmentType},
+		{"PUT", "/api/v1/appointment-types/{id}", Token, access.PermScheduleManage, api.UpdateAppointmentType},
+		{"GET", "/api/v1/rooms", Token, access.PermScheduleRead, api.ListRooms},
+		{"GET", "/api/v1/clinicians/{id}/availability", Token, access.PermScheduleRead, api.GetAvailability},
+		{"PUT", "/api/v1/clinicians/{id}/availability", Token, access.PermScheduleWrite, api.SetAvailability},
+		{"POST", "/api/v1/clinicians/{id}/availability/exceptions", Token, access.PermScheduleWrite, api.AddException},
+		{"GET", "/api/v1/appointments", Token, access.PermScheduleRead, api.ListAppointments},
+		{"POST", "/api/v1/appointments", Token, access.PermScheduleWrite, api.BookAppointment},
+		{"GET", "/api/v1/appointments/{id}", Token, access.PermScheduleRead, api.GetAppointment},
+		{"POST", "/api/v1/appointments/{id}/move", Token, access.PermScheduleWrite, api.MoveAppointment},
+		{"POST", "/api/v1/appointments/{id}/status", Token, access.PermScheduleWrite, api.SetAppointmentStatus},
+		{"POST", "/api/v1/appointments/{id}/reschedule", Token, access.PermScheduleWrite, api.RescheduleAppointment},
+		{"POST", "/api/v1/appointments/{id}/cancel", Token, access.PermScheduleWrite, api.CancelAppointment},
+		{"GET", "/api/v1/waitlist", Token, access.PermScheduleRead, api.ListWaitlist},
+		{"POST", "/api/v1/waitlist", Token, access.PermScheduleWrite, api.AddToWaitlist},
+		{"POST", "/api/v1/waitlist/{id}/status", Token, access.PermScheduleWrite, api.SetWaitlistStatus},
+		// Clinical documentation: the services apply the caseload rule to
+		// each client, let only a note's author edit and sign it and only
+		// the author's supervisor co-sign or return it, and give readers
+		// without clinical.read (billers) a note's service details, never
+		// its body. Psychotherapy notes have no route, by design.
+		{"GET", "/api/v1/clients/{id}/diagnoses", Token, access.PermDiagnosesRead, api.ListDiagnoses},
+		{"POST", "/api/v1/clients/{id}/diagnoses", Token, access.PermClinicalWrite, api.AddDiagnosis},
+		{"PUT", "/api/v1/clients/{id}/diagnoses/{diagnosisID}", Token, access.PermClinicalWrite, api.UpdateDiagnosis},
+		{"GET", "/api/v1/clients/{id}/medications", Token, access.PermClinicalRead, api.ListMedications},
+		{"POST", "/api/v1/clients/{id}/medications", Token, access.PermClinicalWrite, api.AddMedication},
+		{"PUT", "/api/v1/clients/{id}/medications/{medicationID}", Token, access.PermClinicalWrite, api.UpdateMedication},
+		{"GET", "/api/v1/note-templates", Token, access.PermClinicalRead, api.ListNoteTemplates},
+		{"GET", "/api/v1/notes", Token, access.PermDiagnosesRead, api.ListNotes},
+		{"POST", "/api/v1/notes", Token, access.PermClinicalWrite, api.CreateNote},
+		{"GET", "/api/v1/notes/{id}", Token, access.PermDiagnosesRead, api.GetNote},
+		{"PUT", "/api/v1/notes/{id}", Token, access.PermClinicalWrite, api.SaveNote},
+		{"POST", "/api/v1/notes/{id}/sign", Token, access.PermClinicalWrite, api.SignNote},
+		{"POST", "/api/v1/notes/{id}/addenda", Token, access.PermClinicalWrite, api.AddNoteAddendum},
+		{"POST", "/api/v1/notes/{id}/cosign", Token, access.PermNotesCosign, api.CosignNote},
+		{"POST", "/api/v1/notes/{id}/return", Token, access.PermNotesCosign, api.ReturnNote},
+		{"GET", "/api/v1/notes/{id}/verify", Token, access.PermClinicalRead, api.VerifyNote},
 	}
 }

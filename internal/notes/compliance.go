@@ -2,6 +2,7 @@ package notes
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -81,6 +82,14 @@ type Todo struct {
 	Due           time.Time
 	Overdue       bool
 	AgeDays       int
+	// Status, SignedAt and Locked describe a note row (zero for sessions
+	// without a note): SignedAt is when an awaiting note was sent for
+	// co-signature; Locked marks a draft the deadline has locked.
+	Status   Status
+	SignedAt time.Time
+	Locked   bool
+
+	unlockedUntil time.Time
 }
 
 // Dashboard is the documentation to-do of one clinician, or of everyone a
@@ -89,6 +98,7 @@ type Dashboard struct {
 	Missing        []Todo // completed appointments with no note
 	Drafts         []Todo // drafts and returned notes not yet signed
 	AwaitingCosign []Todo // supervisees' notes waiting for this supervisor
+	Waiting        []Todo // the author's own notes waiting for their supervisor
 	Overdue        []Todo // past the deadline with no final note
 	PlansDue       []Todo // treatment plans due for review
 	Policy         Policy
@@ -105,6 +115,19 @@ func (s *Service) Dashboard(ctx context.Context, a access.Actor) (Dashboard, err
 	if _, err := s.audit.Authorize(ctx, a, access.PermDiagnosesRead, access.Target{}, ev); err != nil {
 		return Dashboard{}, err
 	}
+	d, err := s.dashboard(ctx, a)
+	if err != nil {
+		return d, err
+	}
+	// The dashboard shows client names: its read is audited.
+	ev.Detail = fmt.Sprintf("missing %d, drafts %d, awaiting co-sign %d, overdue %d, plans due %d",
+		len(d.Missing), len(d.Drafts), len(d.AwaitingCosign), len(d.Overdue), len(d.PlansDue))
+	return d, wrap(s.audit.RecordAlone(ctx, a, ev))
+}
+
+// dashboard builds a's dashboard without authorising or auditing it: the
+// caller does both (Dashboard for the reader, the digest for its recipient).
+func (s *Service) dashboard(ctx context.Context, a access.Actor) (Dashboard, error) {
 	q := s.db.Read()
 	var d Dashboard
 	var err error
@@ -131,7 +154,7 @@ func (s *Service) Dashboard(ctx context.Context, a access.Actor) (Dashboard, err
 	due := time.Duration(d.Policy.NoteDueHours) * time.Hour
 	n := len(args)
 	sessions, err := s.todos(ctx, q, `SELECT ac.client_id, c.first_name, c.preferred_name, c.last_name, a.clinician_id, u.name, a.id,
-			COALESCE((SELECT max(n.id) FROM notes n WHERE n.appointment_id = a.id AND n.client_id = ac.client_id), 0), '', a.ends_at
+			COALESCE((SELECT max(n.id) FROM notes n WHERE n.appointment_id = a.id AND n.client_id = ac.client_id), 0), '', a.ends_at, '', NULL, NULL
 		FROM appointments a JOIN appointment_clients ac ON ac.appointment_id = a.id JOIN clients c ON c.id = ac.client_id JOIN users u ON u.id = a.clinician_id
 		WHERE a.status = 'completed' AND ac.attendance IN ('expected', 'attended') AND `+col("a.clinician_id")+fmt.Sprintf(`
 		AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.appointment_id = a.id AND n.client_id = ac.client_id AND n.status IN ('signed', 'cosigned'))
@@ -151,10 +174,17 @@ func (s *Service) Dashboard(ctx context.Context, a access.Actor) (Dashboard, err
 		}
 	}
 	noteRows := `SELECT n.client_id, c.first_name, c.preferred_name, c.last_name, n.author_id, u.name, COALESCE(n.appointment_id, 0), n.id, n.kind,
-			COALESCE(n.ends_at, n.created_at)
+			COALESCE(n.ends_at, n.created_at), n.status, n.signed_at, n.unlocked_until
 		FROM notes n JOIN clients c ON c.id = n.client_id JOIN users u ON u.id = n.author_id WHERE `
 	if d.Drafts, err = s.todos(ctx, q, noteRows+`n.status IN ('draft', 'returned') AND `+col("n.author_id")+
 		fmt.Sprintf(` ORDER BY COALESCE(n.ends_at, n.created_at) LIMIT %d`, maxRows), args...); err != nil {
+		return d, wrap(err)
+	}
+	for i, t := range d.Drafts {
+		d.Drafts[i].Locked = d.Policy.LockAfterDays > 0 && now.Sub(t.Date) > time.Duration(d.Policy.LockAfterDays)*24*time.Hour && !now.Before(t.unlockedUntil)
+	}
+	if d.Waiting, err = s.todos(ctx, q, noteRows+`n.status = 'awaiting_cosign' AND `+col("n.author_id")+
+		fmt.Sprintf(` ORDER BY n.signed_at LIMIT %d`, maxRows), args...); err != nil {
 		return d, wrap(err)
 	}
 	cosignWho, cosignArgs := "n.supervisor_id = $1", []any{a.UserID}
@@ -179,9 +209,7 @@ func (s *Service) Dashboard(ctx context.Context, a access.Actor) (Dashboard, err
 		t.Overdue, t.AgeDays = true, int(now.Sub(t.Date).Hours()/24)
 		d.PlansDue = append(d.PlansDue, t)
 	}
-	ev.Detail = fmt.Sprintf("missing %d, drafts %d, awaiting co-sign %d, overdue %d, plans due %d",
-		len(d.Missing), len(d.Drafts), len(d.AwaitingCosign), len(d.Overdue), len(d.PlansDue))
-	return d, wrap(s.audit.RecordAlone(ctx, a, ev))
+	return d, nil
 }
 
 func (s *Service) todos(ctx context.Context, q db.Querier, query string, args ...any) ([]Todo, error) {
@@ -193,11 +221,14 @@ func (s *Service) todos(ctx context.Context, q db.Querier, query string, args ..
 	var out []Todo
 	for rows.Next() {
 		var t Todo
-		var first, preferred, last, kind string
+		var first, preferred, last, kind, status string
 		var at int64
-		if err := rows.Scan(&t.ClientID, &first, &preferred, &last, &t.ClinicianID, &t.ClinicianName, &t.AppointmentID, &t.NoteID, &kind, &at); err != nil {
+		var signed, unlocked sql.NullInt64
+		if err := rows.Scan(&t.ClientID, &first, &preferred, &last, &t.ClinicianID, &t.ClinicianName, &t.AppointmentID, &t.NoteID, &kind, &at,
+			&status, &signed, &unlocked); err != nil {
 			return nil, err
 		}
+		t.Status, t.SignedAt, t.unlockedUntil = Status(status), db.NullTime(signed), db.NullTime(unlocked)
 		if preferred != "" {
 			first = preferred
 		}

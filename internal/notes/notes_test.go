@@ -344,6 +344,9 @@ func TestComplianceDashboard(t *testing.T) {
 		if len(dash.Missing) != 1 || dash.Missing[0].AppointmentID != missing || dash.Missing[0].Overdue || len(dash.Drafts) != 1 || len(dash.Overdue) != 0 {
 			t.Fatalf("dashboard = %+v", dash)
 		}
+		if n := p.count(`SELECT count(*) FROM audit_log WHERE object_type = 'documentation_dashboard' AND user_id = $1`, me.UserID); n != 1 {
+			t.Errorf("dashboard reads audited = %d, want 1", n)
+		}
 		// Past the 72-hour deadline both are overdue.
 		p.clk.Advance(72 * time.Hour)
 		dash, _ = p.svc.Dashboard(ctx, me)

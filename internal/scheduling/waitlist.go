@@ -29,6 +29,17 @@ type WaitlistEntry struct {
 	Note           string
 	Status         string // waiting, offered, booked, removed
 	CreatedAt      time.Time
+	// Offers are the freed slots offered to this client, oldest first.
+	Offers []WaitlistOffer
+}
+
+// WaitlistOffer is a freed slot offered to a waiting client.
+type WaitlistOffer struct {
+	ID          int64
+	ClinicianID int64
+	Start, End  time.Time
+	Status      string // offered, accepted, declined, withdrawn
+	CreatedAt   time.Time
 }
 
 // The waitlist's choices.
@@ -152,7 +163,37 @@ func (s *Service) loadWaitlist(ctx context.Context, a access.Actor, where string
 		return nil, err
 	}
 	// The waitlist shows only the clients the viewer may see.
-	return slices.DeleteFunc(out, func(e WaitlistEntry) bool { return !visible[e.ClientID] }), nil
+	out = slices.DeleteFunc(out, func(e WaitlistEntry) bool { return !visible[e.ClientID] })
+	return out, s.attachOffers(ctx, out)
+}
+
+// attachOffers fills each entry's offers.
+func (s *Service) attachOffers(ctx context.Context, es []WaitlistEntry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	index := make(map[int64]int, len(es))
+	marks := make([]string, len(es))
+	args := make([]any, len(es))
+	for i, e := range es {
+		index[e.ID], marks[i], args[i] = i, fmt.Sprintf("$%d", i+1), e.ID
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT waitlist_id, id, clinician_id, starts_at, ends_at, status, created_at FROM waitlist_offers
+		WHERE waitlist_id IN (`+strings.Join(marks, ",")+`) ORDER BY created_at, id`, args...)
+	if err != nil {
+		return fmt.Errorf("waitlist offers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var wid, start, end, created int64
+		var o WaitlistOffer
+		if err := rows.Scan(&wid, &o.ID, &o.ClinicianID, &start, &end, &o.Status, &created); err != nil {
+			return err
+		}
+		o.Start, o.End, o.CreatedAt = db.Time(start), db.Time(end), db.Time(created)
+		es[index[wid]].Offers = append(es[index[wid]].Offers, o)
+	}
+	return rows.Err()
 }
 
 // Waitlist lists the clients waiting (and those offered a slot), most urgent

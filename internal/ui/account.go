@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"html/template"
 	"net/http"
 
 	"github.com/mentalspace/mentalspace/internal/auth"
@@ -16,6 +17,11 @@ type accountPage struct {
 	TokenForm    Form
 	CodesForm    Form
 	Passkey      passkeyView
+	// Schedule is the user's availability link and calendar feeds (feeds.go);
+	// NewFeedURL and NewFeedWebcal show a just-made feed's address once.
+	Schedule      scheduleAccount
+	NewFeedURL    string
+	NewFeedWebcal template.URL
 }
 
 func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, p *accountPage) {
@@ -40,6 +46,10 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	p.Passkey = pk
+	if p.Schedule, err = h.scheduleAccount(r); err != nil {
+		h.Error(w, r, err)
+		return
+	}
 	if p.Page.Title == "" {
 		p.Page = h.base(w, r, "My account")
 	}

@@ -20,7 +20,6 @@ type placeholder struct {
 }
 
 var chartPlaceholders = []placeholder{
-	{"appointments", "Appointments", "Upcoming and past appointments will appear here once scheduling is set up.", false},
 	{"notes", "Notes", "Progress notes, assessments and treatment plans will appear here once documentation is set up.", true},
 	{"diagnoses", "Diagnoses", "Diagnoses and the treatment plan they support will appear here.", true},
 	{"measures", "Measures", "PHQ-9, GAD-7 and other measure scores will appear here as a trend with a table of values.", true},
@@ -61,6 +60,11 @@ type chartPage struct {
 	Related   []relatedRow
 	Today     string
 	Sections  []placeholder
+	// Upcoming (soonest first) and Past (latest first) are the client's
+	// appointments, for those who read schedules (appointments.go).
+	Upcoming, Past   []apptView
+	SeesAppointments bool
+	CanSchedule      bool
 	// Emergency is set when the user sees the chart only through a
 	// break-the-glass grant.
 	Emergency bool
@@ -70,6 +74,9 @@ type chartPage struct {
 	CanInsure     bool
 	SeesInsurance bool
 	CanMerge      bool
+	// Clinical is the diagnoses, medications, risk, safety plan and notes
+	// (clinical_pages.go), for those who read diagnoses.
+	Clinical *chartClinical
 }
 
 func codeLabel(list []struct{ Code, Label string }, code string) string {
@@ -186,11 +193,19 @@ func (h *Handler) ShowClient(w http.ResponseWriter, r *http.Request) {
 	for _, cs := range consents {
 		p.Consents = append(p.Consents, consentRow{Consent: cs, Label: codeLabel(clients.ConsentKinds, cs.Kind), State: cs.State(p.Today)})
 	}
+	if err := h.chartAppointments(r, p, id); err != nil {
+		h.Error(w, r, err)
+		return
+	}
 	clinical := seesClinical(a.Actor)
 	for _, s := range chartPlaceholders {
 		if !s.Clinical || clinical {
 			p.Sections = append(p.Sections, s)
 		}
+	}
+	if err := h.chartClinical(r, p, id); err != nil {
+		h.Error(w, r, err)
+		return
 	}
 	h.render(w, r, http.StatusOK, "client_chart", p)
 }

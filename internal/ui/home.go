@@ -24,6 +24,9 @@ type homePage struct {
 	Page
 	Admin  *adminSummary
 	Queues []queue
+	// Docs are the documentation to-do groups with their counts
+	// (documentation.go), for clinical staff.
+	Docs []docGroup
 }
 
 // roleQueues are each role's work queues (UI.md §4). Until the features that
@@ -90,6 +93,10 @@ func (h *Handler) Home(w http.ResponseWriter, r *http.Request) {
 				p.Queues = append(p.Queues, q)
 			}
 		}
+	}
+	if err := h.homeDocumentation(r, p); err != nil {
+		h.Error(w, r, err)
+		return
 	}
 	h.render(w, r, http.StatusOK, "home", p)
 }

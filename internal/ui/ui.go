@@ -19,10 +19,13 @@ import (
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/auth"
 	"github.com/mentalspace/mentalspace/internal/clients"
+	"github.com/mentalspace/mentalspace/internal/clinical"
+	"github.com/mentalspace/mentalspace/internal/notes"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
 	"github.com/mentalspace/mentalspace/internal/platform/clock"
 	"github.com/mentalspace/mentalspace/internal/platform/web"
 	"github.com/mentalspace/mentalspace/internal/practice"
+	"github.com/mentalspace/mentalspace/internal/reminders"
 	"github.com/mentalspace/mentalspace/internal/scheduling"
 )
 
@@ -65,10 +68,16 @@ type Deps struct {
 	Clients  *clients.Service
 	// Scheduling is the calendar.
 	Scheduling *scheduling.Service
-	Clock      clock.Clock
-	Log        *slog.Logger
-	Cookies    Cookies
-	Version    string
+	// Notes is clinical documentation; Clinical the diagnoses, medications,
+	// risk assessments and safety plans.
+	Notes    *notes.Service
+	Clinical *clinical.Service
+	// Reminders serves the confirm/cancel links in appointment reminders.
+	Reminders *reminders.Service
+	Clock     clock.Clock
+	Log       *slog.Logger
+	Cookies   Cookies
+	Version   string
 	// TrustProxy believes X-Forwarded-For from a loopback proxy.
 	TrustProxy bool
 }
@@ -89,6 +98,10 @@ var pageNames = []string{"error", "setup", "login", "mfa_challenge", "mfa_enrol"
 	"client_policy_form", "client_authorization_form", "client_contact_form", "client_relation_form", "client_consent_form",
 	"client_consent_revoke", "client_alert_form", "client_merge", "payer_list", "payer_form"}
 
+// pageParts lists the shared partial files a page parses besides the layout;
+// feature files register theirs in init, beside their page names.
+var pageParts = map[string][]string{}
+
 // New parses every page at start-up, failing fast on a broken template.
 func New(d Deps) (*Handler, error) {
 	h := &Handler{Deps: d, pages: map[string]*template.Template{}}
@@ -107,6 +120,7 @@ func New(d Deps) (*Handler, error) {
 		if strings.HasPrefix(name, "client_") || strings.HasPrefix(name, "payer_") {
 			files = append(files, "templates/client_parts.html", "templates/record_parts.html")
 		}
+		files = append(files, pageParts[name]...)
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, files...)
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
@@ -259,6 +273,14 @@ func (h *Handler) nav(a auth.Authenticated, path string) []NavItem {
 	}
 	if pol.Can(a.Actor, access.PermClientsRead) {
 		items = append(items, NavItem{Href: "/clients", Label: "Clients"})
+	}
+	// Clinical documentation (notes.go): the dashboard for clinical staff,
+	// the co-signature queue for supervisors.
+	if pol.Can(a.Actor, access.PermClinicalRead) {
+		items = append(items, NavItem{Href: "/documentation", Label: "Documentation"})
+	}
+	if pol.Can(a.Actor, access.PermNotesCosign) {
+		items = append(items, NavItem{Href: "/review", Label: "Review"})
 	}
 	// Everyone who reads insurance may open /payers; the menu offers it to
 	// those who keep the directory (UI.md §2: billers' Payers).

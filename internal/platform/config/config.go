@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +49,23 @@ type Config struct {
 	DBMaxConns      int
 	SessionAbsolute time.Duration
 	ShutdownTimeout time.Duration
+
+	// Appointment reminders by email: off while SMTPHost is empty.
+	SMTPHost     string
+	SMTPPort     int
+	SMTPUsername string
+	SMTPPassword Secret
+	// SMTPFrom is the sender, e.g. "Practice <reminders@example.org>".
+	SMTPFrom string
+	// SMTPTLS is none, starttls (required, the default) or tls (implicit, port 465).
+	SMTPTLS string
+	// Appointment reminders by text message through a Twilio-compatible
+	// API: off while SMSURL is empty.
+	SMSURL        string
+	SMSAccountSID string
+	SMSAuthToken  Secret
+	// SMSFrom is the sending number in E.164 form, e.g. +15551234567.
+	SMSFrom string
 }
 
 // Default returns the defaults.
@@ -54,6 +73,7 @@ func Default() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DataDir: "./mentalspace-data", LogLevel: "info", LogFormat: "text",
 		DBMaxConns: 10, SessionAbsolute: 12 * time.Hour, ShutdownTimeout: 20 * time.Second,
+		SMTPPort: 587, SMTPTLS: "starttls",
 	}
 }
 
@@ -106,6 +126,19 @@ func (c *Config) Flags(fs *flag.FlagSet, getenv func(string) string) func() erro
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", envInt("DB_MAX_CONNS", c.DBMaxConns), "PostgreSQL pool size, SQLite reader pool size (MENTALSPACE_DB_MAX_CONNS)")
 	fs.DurationVar(&c.SessionAbsolute, "session-absolute", envDur("SESSION_ABSOLUTE", c.SessionAbsolute), "sessions end this long after sign-in (MENTALSPACE_SESSION_ABSOLUTE)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDur("SHUTDOWN_TIMEOUT", c.ShutdownTimeout), "graceful shutdown limit (MENTALSPACE_SHUTDOWN_TIMEOUT)")
+	// Reminders. The password and the auth token come from the environment
+	// only, like the master key: command lines are visible to every user of
+	// the machine (ps, /proc).
+	fs.StringVar(&c.SMTPHost, "smtp-host", env("SMTP_HOST", c.SMTPHost), "SMTP server `host` for email reminders; empty turns email off (MENTALSPACE_SMTP_HOST)")
+	fs.IntVar(&c.SMTPPort, "smtp-port", envInt("SMTP_PORT", c.SMTPPort), "SMTP server port (MENTALSPACE_SMTP_PORT)")
+	fs.StringVar(&c.SMTPUsername, "smtp-username", env("SMTP_USERNAME", c.SMTPUsername), "SMTP user name; the password is MENTALSPACE_SMTP_PASSWORD (MENTALSPACE_SMTP_USERNAME)")
+	c.SMTPPassword = Secret(getenv("MENTALSPACE_SMTP_PASSWORD"))
+	fs.StringVar(&c.SMTPFrom, "smtp-from", env("SMTP_FROM", c.SMTPFrom), "sender `address` of email reminders, e.g. \"Practice <reminders@example.org>\" (MENTALSPACE_SMTP_FROM)")
+	fs.StringVar(&c.SMTPTLS, "smtp-tls", env("SMTP_TLS", c.SMTPTLS), "none, starttls or tls (MENTALSPACE_SMTP_TLS)")
+	fs.StringVar(&c.SMSURL, "sms-url", env("SMS_URL", c.SMSURL), "base `URL` of a Twilio-compatible SMS API, e.g. https://api.twilio.com; empty turns texts off (MENTALSPACE_SMS_URL)")
+	fs.StringVar(&c.SMSAccountSID, "sms-account-sid", env("SMS_ACCOUNT_SID", c.SMSAccountSID), "SMS account SID; the token is MENTALSPACE_SMS_AUTH_TOKEN (MENTALSPACE_SMS_ACCOUNT_SID)")
+	c.SMSAuthToken = Secret(getenv("MENTALSPACE_SMS_AUTH_TOKEN"))
+	fs.StringVar(&c.SMSFrom, "sms-from", env("SMS_FROM", c.SMSFrom), "sending `number` in E.164 form, e.g. +15551234567 (MENTALSPACE_SMS_FROM)")
 	return func() error {
 		if len(errs) > 0 {
 			return fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
@@ -145,7 +178,58 @@ func (c Config) Validate() error {
 	if c.SessionAbsolute < time.Hour || c.SessionAbsolute > 24*time.Hour {
 		return fmt.Errorf("configuration: --session-absolute must be between 1h and 24h")
 	}
+	return c.validateReminders()
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
+
+// validateReminders checks the email and SMS settings. Either channel is off
+// until its server is named; once it is, everything it needs must be given,
+// and --public-url too, since every reminder carries a link back to us.
+func (c Config) validateReminders() error {
+	if c.SMTPHost != "" {
+		if c.SMTPPort < 1 || c.SMTPPort > 65535 {
+			return fmt.Errorf("configuration: --smtp-port must be between 1 and 65535")
+		}
+		switch c.SMTPTLS {
+		case "none", "starttls", "tls":
+		default:
+			return fmt.Errorf("configuration: --smtp-tls must be none, starttls or tls")
+		}
+		if a, err := mail.ParseAddress(c.SMTPFrom); err != nil || !strings.Contains(a.Address, "@") {
+			return fmt.Errorf("configuration: --smtp-from must be an email address when --smtp-host is set")
+		}
+		if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
+			return fmt.Errorf("configuration: give both --smtp-username and MENTALSPACE_SMTP_PASSWORD, or neither")
+		}
+		if c.SMTPTLS == "none" && c.SMTPPassword != "" && !loopbackHost(c.SMTPHost) {
+			return fmt.Errorf("configuration: --smtp-tls none would send the SMTP password in clear; use starttls or tls")
+		}
+	}
+	if c.SMSURL != "" {
+		u, err := url.Parse(c.SMSURL)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopbackHost(u.Hostname()))) || u.RawQuery != "" {
+			return fmt.Errorf("configuration: --sms-url must be an https URL such as https://api.twilio.com")
+		}
+		if c.SMSAccountSID == "" || c.SMSAuthToken == "" {
+			return fmt.Errorf("configuration: --sms-url needs --sms-account-sid and MENTALSPACE_SMS_AUTH_TOKEN")
+		}
+		if !e164.MatchString(c.SMSFrom) {
+			return fmt.Errorf("configuration: --sms-from must be a number in E.164 form, e.g. +15551234567")
+		}
+	}
+	if (c.SMTPHost != "" || c.SMSURL != "") && c.PublicURL == "" {
+		return fmt.Errorf("configuration: reminders link back to the server: set --public-url")
+	}
 	return nil
+}
+
+func loopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // SQLitePath is the SQLite database file in the data directory.
@@ -166,8 +250,10 @@ func (c Config) LoopbackAddr() bool {
 
 // String prints the configuration with secrets masked.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s data-dir=%s database-url=%s tls-cert=%s tls-key=%s behind-proxy=%v master-key=%s log-level=%s log-format=%s db-max-conns=%d session-absolute=%s",
-		c.Addr, c.DataDir, maskURL(c.DatabaseURL.Reveal()), c.TLSCert, c.TLSKey, c.BehindProxy, c.MasterKey, c.LogLevel, c.LogFormat, c.DBMaxConns, c.SessionAbsolute)
+	return fmt.Sprintf("addr=%s data-dir=%s database-url=%s tls-cert=%s tls-key=%s behind-proxy=%v master-key=%s log-level=%s log-format=%s db-max-conns=%d session-absolute=%s"+
+		" smtp-host=%s smtp-port=%d smtp-username=%s smtp-password=%s smtp-from=%s smtp-tls=%s sms-url=%s sms-account-sid=%s sms-auth-token=%s sms-from=%s",
+		c.Addr, c.DataDir, maskURL(c.DatabaseURL.Reveal()), c.TLSCert, c.TLSKey, c.BehindProxy, c.MasterKey, c.LogLevel, c.LogFormat, c.DBMaxConns, c.SessionAbsolute,
+		c.SMTPHost, c.SMTPPort, c.SMTPUsername, c.SMTPPassword, c.SMTPFrom, c.SMTPTLS, maskURL(c.SMSURL), c.SMSAccountSID, c.SMSAuthToken, c.SMSFrom)
 }
 
 // maskURL hides passwords in a database URL (in the user part or as a
