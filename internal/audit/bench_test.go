@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"hash"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -196,8 +195,11 @@ func headSeq(tb testing.TB, d *db.DB) int64 {
 func fillLog(tb testing.TB, d *db.DB, n int) {
 	tb.Helper()
 	ctx := context.Background()
-	g := newEntryGen(1)
-	var err error
+	chain, err := NewChain(ctx, d.Read())
+	if err != nil {
+		tb.Fatalf("fill audit log: %v", err)
+	}
+	g := newEntryGen(1, chain)
 	if d.Engine == db.Postgres {
 		err = fillPostgres(ctx, d, g, n)
 	} else {
@@ -206,24 +208,9 @@ func fillLog(tb testing.TB, d *db.DB, n int) {
 	if err != nil {
 		tb.Fatalf("fill audit log: %v", err)
 	}
-	if _, err := d.Writer().ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, g.seq, g.prev); err != nil {
-		tb.Fatalf("fill audit log: move head: %v", err)
+	if err := chain.SaveHead(ctx, d); err != nil {
+		tb.Fatalf("fill audit log: %v", err)
 	}
-}
-
-const auditColumns = "seq, at, user_id, role, action, object_type, object_id, client_id, ip, user_agent, outcome, detail, request_id, prev_hash, hash"
-
-// values is e as stored: NULL for a zero user or client id.
-func values(e *Entry) []any {
-	var userID, clientID any
-	if e.UserID != 0 {
-		userID = e.UserID
-	}
-	if e.ClientID != 0 {
-		clientID = e.ClientID
-	}
-	return []any{e.Seq, db.Micros(e.At), userID, e.Role, string(e.Action), e.ObjectType, e.ObjectID, clientID,
-		e.IP, e.UserAgent, string(e.Outcome), e.Detail, e.RequestID, e.PrevHash, e.Hash}
 }
 
 func fillSQLite(ctx context.Context, d *db.DB, g *entryGen, n int) error {
@@ -244,7 +231,7 @@ func fillSQLite(ctx context.Context, d *db.DB, g *entryGen, n int) error {
 	// makes a long multi-row INSERT quadratic.
 	const perInsert, perTx = 100, 200_000
 	insert := func(rows int) string {
-		return "INSERT INTO audit_log (" + auditColumns + ") VALUES " +
+		return "INSERT INTO audit_log (" + strings.Join(Columns, ", ") + ") VALUES " +
 			strings.Repeat(",("+strings.Repeat(",?", 15)[1:]+")", rows)[1:]
 	}
 	for done := 0; done < n; {
@@ -259,7 +246,7 @@ func fillSQLite(ctx context.Context, d *db.DB, g *entryGen, n int) error {
 				rows := min(perInsert, end-done)
 				args = args[:0]
 				for range rows {
-					args = append(args, values(g.next())...)
+					args = append(args, Values(g.next())...)
 				}
 				if rows == perInsert {
 					_, err = stmt.ExecContext(ctx, args...)
@@ -283,17 +270,16 @@ func fillSQLite(ctx context.Context, d *db.DB, g *entryGen, n int) error {
 }
 
 func fillPostgres(ctx context.Context, d *db.DB, g *entryGen, n int) error {
-	cols := strings.Split(strings.ReplaceAll(auditColumns, " ", ""), ",")
 	const perCopy = 500_000
 	for done := 0; done < n; {
 		rows := min(perCopy, n-done)
 		i := 0
-		_, err := d.Pool.CopyFrom(ctx, pgx.Identifier{"audit_log"}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+		_, err := d.Pool.CopyFrom(ctx, pgx.Identifier{"audit_log"}, Columns, pgx.CopyFromFunc(func() ([]any, error) {
 			if i == rows {
 				return nil, nil
 			}
 			i++
-			return values(g.next()), nil
+			return Values(g.next()), nil
 		}))
 		if err != nil {
 			return err
@@ -306,14 +292,11 @@ func fillPostgres(ctx context.Context, d *db.DB, g *entryGen, n int) error {
 
 // entryGen makes a plausible day-to-day log: a practice of 40 staff and
 // 5000 clients, mostly chart reads and edits, some sign-ins, the odd denial,
-// each entry chained to the one before.
+// each entry chained to the one before by chain.
 type entryGen struct {
 	r     *rand.Rand
-	h     hash.Hash
-	buf   []byte
+	chain *Chain
 	at    time.Time
-	seq   int64
-	prev  string
 	e     Entry
 	staff []staffMember
 }
@@ -330,8 +313,8 @@ var userAgents = []string{
 	"Mozilla/5.0 (iPad; CPU OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
 }
 
-func newEntryGen(seed uint64) *entryGen {
-	g := &entryGen{r: rand.New(rand.NewPCG(seed, seed)), h: sha256.New(), at: time.Date(2024, 1, 2, 8, 0, 0, 0, time.UTC)}
+func newEntryGen(seed uint64, chain *Chain) *entryGen {
+	g := &entryGen{r: rand.New(rand.NewPCG(seed, seed)), chain: chain, at: time.Date(2024, 1, 2, 8, 0, 0, 0, time.UTC)}
 	roles := []string{"admin", "frontdesk", "frontdesk", "biller", "biller", "supervisor"}
 	for i := range 40 {
 		role := "clinician"
@@ -351,12 +334,11 @@ var objectTypes = []string{"client", "appointment", "appointment", "note", "note
 
 // next returns the next entry; it is valid until the following call.
 func (g *entryGen) next() *Entry {
-	g.seq++
 	g.at = g.at.Add(time.Duration(g.r.Int64N(int64(4 * time.Second))))
 	s := g.staff[g.r.IntN(len(g.staff))]
 	e := &g.e
-	*e = Entry{Seq: g.seq, At: g.at.Truncate(time.Microsecond), UserID: s.id, Role: s.role, IP: s.ip, UserAgent: s.ua,
-		Outcome: Success, RequestID: fmt.Sprintf("%016x", g.r.Uint64()), PrevHash: g.prev}
+	*e = Entry{At: g.at.Truncate(time.Microsecond), UserID: s.id, Role: s.role, IP: s.ip, UserAgent: s.ua,
+		Outcome: Success, RequestID: fmt.Sprintf("%016x", g.r.Uint64())}
 	client := int64(1 + g.r.IntN(5000))
 	object := func(t string) {
 		e.ObjectType, e.ObjectID, e.ClientID = t, ObjectIDOf(1+g.r.Int64N(2_000_000)), client
@@ -399,7 +381,6 @@ func (g *entryGen) next() *Entry {
 		e.Action, e.Outcome, e.ObjectType = ActionLogin, Failed, "user"
 		e.UserID, e.Role, e.Detail = 0, "", "bad password"
 	}
-	e.Hash, g.buf = computeHash(g.h, g.buf, e)
-	g.prev = e.Hash
+	g.chain.Next(e)
 	return e
 }

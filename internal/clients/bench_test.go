@@ -1,19 +1,17 @@
-package clients
+package clients_test
 
 import (
 	"context"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/audit"
+	"github.com/mentalspace/mentalspace/internal/clients"
+	"github.com/mentalspace/mentalspace/internal/gen"
 	"github.com/mentalspace/mentalspace/internal/platform/clock"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
 	"github.com/mentalspace/mentalspace/internal/platform/db/dbtest"
@@ -70,7 +68,7 @@ func BenchmarkSearch(b *testing.B) {
 				b.Fatalf("the database holds %d clients, not %d", have, n)
 			}
 			clk := clock.System{}
-			svc := NewService(d, clk, audit.NewLog(d, clk, access.Policy{ClientRule: CaseloadRule(d, clk)}), nil)
+			svc := clients.NewService(d, clk, audit.NewLog(d, clk, access.Policy{ClientRule: clients.CaseloadRule(d, clk)}), nil)
 			actors := []struct {
 				name  string
 				actor access.Actor
@@ -88,7 +86,7 @@ func BenchmarkSearch(b *testing.B) {
 						for b.Loop() {
 							q := qs[len(lat)%len(qs)]
 							start := time.Now()
-							res, err := svc.Search(ctx, who.actor, SearchFilter{Query: q})
+							res, err := svc.Search(ctx, who.actor, clients.SearchFilter{Query: q})
 							lat = append(lat, time.Since(start))
 							if err != nil {
 								b.Fatalf("search %q: %v", q, err)
@@ -116,7 +114,7 @@ func TestFillPractice(t *testing.T) {
 		ctx := context.Background()
 		fillPractice(t, d, 3000)
 		clk := clock.System{}
-		svc := NewService(d, clk, audit.NewLog(d, clk, access.Policy{ClientRule: CaseloadRule(d, clk)}), nil)
+		svc := clients.NewService(d, clk, audit.NewLog(d, clk, access.Policy{ClientRule: clients.CaseloadRule(d, clk)}), nil)
 		frontDesk := access.Actor{UserID: benchFrontDesk, Roles: []access.Role{access.RoleFrontDesk}}
 		clinician := access.Actor{UserID: benchClinician, Roles: []access.Role{access.RoleClinician}}
 		for _, who := range []access.Actor{frontDesk, clinician} {
@@ -125,12 +123,12 @@ func TestFillPractice(t *testing.T) {
 					t.Errorf("user %d: only %d %s queries", who.UserID, len(qs), kind)
 				}
 				for _, q := range qs {
-					res, err := svc.Search(ctx, who, SearchFilter{Query: q})
+					res, err := svc.Search(ctx, who, clients.SearchFilter{Query: q})
 					if err != nil || len(res) == 0 {
 						t.Fatalf("user %d, %s %q: %d results, %v", who.UserID, kind, q, len(res), err)
 					}
 					if who.UserID == benchClinician {
-						if _, err := svc.Get(ctx, clinician, res[len(res)-1].ID, SectionChart); err != nil {
+						if _, err := svc.Get(ctx, clinician, res[len(res)-1].ID, clients.SectionChart); err != nil {
 							t.Errorf("clinician found client %d but may not open it: %v", res[len(res)-1].ID, err)
 						}
 					}
@@ -138,7 +136,7 @@ func TestFillPractice(t *testing.T) {
 			}
 		}
 		// A new registration continues the numbering.
-		c, err := svc.Create(ctx, frontDesk, Input{FirstName: "Nova", LastName: "Quill", BirthDate: "2000-01-01"})
+		c, err := svc.Create(ctx, frontDesk, clients.Input{FirstName: "Nova", LastName: "Quill", BirthDate: "2000-01-01"})
 		if err != nil || c.MRN != "MS-003001" {
 			t.Errorf("create after fill = %s, %v", c.MRN, err)
 		}
@@ -173,10 +171,13 @@ func countClients(tb testing.TB, d *db.DB) int {
 func sampleQueries(tb testing.TB, d *db.DB, a access.Actor, n int) map[string][]string {
 	tb.Helper()
 	ctx := context.Background()
+	// The front desk sees everyone; a clinician (no supervisor here) their
+	// own clients and those whose care team they are on, as the caseload
+	// rule says.
 	where := "TRUE"
 	var args []any
-	if !seesAll(a) {
-		where, args = caseloadSQL("$1", false), []any{a.UserID}
+	if a.Has(access.RoleClinician) {
+		where, args = `(c.primary_clinician_id = $1 OR EXISTS (SELECT 1 FROM client_care_team t WHERE t.client_id = c.id AND t.user_id = $1))`, []any{a.UserID}
 	}
 	// Every k-th visible client, spread over the whole table.
 	var total int
@@ -216,30 +217,32 @@ func sampleQueries(tb testing.TB, d *db.DB, a access.Actor, n int) map[string][]
 	return out
 }
 
-// fillPractice registers n clients and the staff who treat them directly in
-// SQL, far faster than Create: multi-row INSERTs in large transactions on
-// SQLite, COPY on PostgreSQL. Names, search keys, phones and care teams are
-// what Create would have stored. SSNs are left out (sealing is not searched).
+// fillPractice registers n clients (made by gen.ClientGen) and the staff
+// who treat them directly in SQL, far faster than Create: db.BulkInsert in
+// large batches, multi-row INSERTs on SQLite, COPY on PostgreSQL. Names,
+// search keys, phones and care teams are what Create would have stored. SSNs
+// are left out (sealing is not searched).
 func fillPractice(tb testing.TB, d *db.DB, n int) {
 	tb.Helper()
 	ctx := context.Background()
-	g := newPracticeGen(1)
+	ids := make([]int64, benchClinicians)
+	for i := range ids {
+		ids[i] = int64(benchClinician + i)
+	}
+	g := gen.NewClientGen(1, ids, benchToday)
 	if err := d.InTx(ctx, func(tx *db.Tx) error { return insertStaff(ctx, tx, d.Engine) }); err != nil {
 		tb.Fatalf("fill practice: staff: %v", err)
 	}
-	var err error
-	if d.Engine == db.Postgres {
-		err = fillPracticePostgres(ctx, d, g, n)
-	} else {
-		err = fillPracticeSQLite(ctx, d, g, n)
-	}
-	if err != nil {
+	if err := fillClients(ctx, d, g, n); err != nil {
 		tb.Fatalf("fill practice: %v", err)
 	}
 	if _, err := d.Writer().ExecContext(ctx, `UPDATE mrn_counter SET next = $1 WHERE id = 1`, n+1); err != nil {
 		tb.Fatalf("fill practice: mrn counter: %v", err)
 	}
 }
+
+// benchToday is the generator's "today", so that a seed always gives the same practice.
+var benchToday = time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC)
 
 func insertStaff(ctx context.Context, tx *db.Tx, engine db.Engine) error {
 	add := func(id int64, email, name string, roles ...access.Role) error {
@@ -291,113 +294,47 @@ func insertStaff(ctx context.Context, tx *db.Tx, engine db.Engine) error {
 	return nil
 }
 
-// The generated tables' columns, in the order genClient emits them.
-var (
-	benchClientColumns = []string{"id", "mrn", "first_name", "middle_name", "last_name", "preferred_name", "birth_date", "sex", "races",
-		"ethnicity", "language", "email", "address_line1", "city", "state", "postal_code", "status", "status_date",
-		"primary_clinician_id", "search_last", "search_first", "search_preferred", "created_at", "updated_at"}
-	benchPhoneColumns = []string{"client_id", "position", "kind", "number", "digits", "can_text", "can_voicemail"}
-	benchTeamColumns  = []string{"client_id", "user_id", "search_last", "search_first", "search_preferred"}
-)
-
-// batch is one chunk of generated rows for the three tables.
-type batch struct{ clients, phones, team [][]any }
-
-func (g *practiceGen) batch(from, to int) batch {
-	var bt batch
-	for id := from; id < to; id++ {
-		c, phones, team := g.client(int64(id))
-		bt.clients = append(bt.clients, c)
-		bt.phones = append(bt.phones, phones...)
-		bt.team = append(bt.team, team...)
-	}
-	return bt
-}
-
-func fillPracticeSQLite(ctx context.Context, d *db.DB, g *practiceGen, n int) error {
-	// A bulk load: no fsync per commit, and a large page cache for the
-	// indexes. The writer is one connection, so set these back afterwards.
-	w := d.Writer()
-	for _, p := range []string{`PRAGMA synchronous = OFF`, `PRAGMA cache_size = -1048576`} {
-		if _, err := w.ExecContext(ctx, p); err != nil {
-			return err
-		}
-	}
-	defer w.ExecContext(ctx, `PRAGMA cache_size = -2000`)
-	defer w.ExecContext(ctx, `PRAGMA synchronous = FULL`)
-	const perTx = 50_000
-	for done := 0; done < n; {
-		end := min(done+perTx, n)
-		bt := g.batch(done+1, end+1)
-		err := d.InTx(ctx, func(tx *db.Tx) error {
-			for _, t := range []struct {
-				table string
-				cols  []string
-				rows  [][]any
-			}{{"clients", benchClientColumns, bt.clients}, {"client_phones", benchPhoneColumns, bt.phones}, {"client_care_team", benchTeamColumns, bt.team}} {
-				if err := insertRows(ctx, tx, t.table, t.cols, t.rows); err != nil {
-					return fmt.Errorf("%s: %w", t.table, err)
-				}
+// fillClients writes n clients with their phones and care teams in batches.
+func fillClients(ctx context.Context, d *db.DB, g *gen.ClientGen, n int) error {
+	if d.Engine == db.SQLite {
+		// A bulk load: no fsync per commit, and a large page cache for the
+		// indexes. The writer is one connection, so set these back afterwards.
+		w := d.Writer()
+		for _, p := range []string{`PRAGMA synchronous = OFF`, `PRAGMA cache_size = -1048576`} {
+			if _, err := w.ExecContext(ctx, p); err != nil {
+				return err
 			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
-		done = end
+		defer w.ExecContext(ctx, `PRAGMA cache_size = -2000`)
+		defer w.ExecContext(ctx, `PRAGMA synchronous = FULL`)
 	}
-	_, err := w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
-	return err
-}
-
-// insertRows inserts rows 100 to a statement. Positional ? parameters:
-// SQLite looks $N names up one by one, which makes a long INSERT quadratic.
-func insertRows(ctx context.Context, tx *db.Tx, table string, cols []string, rows [][]any) error {
-	const per = 100
-	stmt := func(k int) string {
-		return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
-			strings.Repeat(",("+strings.Repeat(",?", len(cols))[1:]+")", k)[1:]
+	per := 50_000
+	if d.Engine == db.Postgres {
+		per = 200_000
 	}
-	full, err := tx.PrepareContext(ctx, stmt(per))
-	if err != nil {
-		return err
-	}
-	defer full.Close()
-	args := make([]any, 0, per*len(cols))
-	for i := 0; i < len(rows); i += per {
-		chunk := rows[i:min(i+per, len(rows))]
-		args = args[:0]
-		for _, r := range chunk {
-			args = append(args, r...)
-		}
-		var err error
-		if len(chunk) == per {
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, stmt(len(chunk)), args...)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func fillPracticePostgres(ctx context.Context, d *db.DB, g *practiceGen, n int) error {
-	const perCopy = 200_000
 	for done := 0; done < n; {
-		end := min(done+perCopy, n)
-		bt := g.batch(done+1, end+1)
+		end := min(done+per, n)
+		var rows, phones, team [][]any
+		for id := done + 1; id <= end; id++ {
+			c := g.Next(int64(id))
+			rows = append(rows, c.Row())
+			phones = append(phones, c.PhoneRows()...)
+			team = append(team, c.CareTeamRows()...)
+		}
 		for _, t := range []struct {
 			table string
 			cols  []string
 			rows  [][]any
-		}{{"clients", benchClientColumns, bt.clients}, {"client_phones", benchPhoneColumns, bt.phones}, {"client_care_team", benchTeamColumns, bt.team}} {
-			if _, err := d.Pool.CopyFrom(ctx, pgx.Identifier{t.table}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
-				return fmt.Errorf("copy %s: %w", t.table, err)
+		}{{"clients", gen.ClientColumns, rows}, {"client_phones", gen.PhoneColumns, phones}, {"client_care_team", gen.CareTeamColumns, team}} {
+			if err := d.BulkInsert(ctx, t.table, t.cols, t.rows); err != nil {
+				return err
 			}
 		}
 		done = end
+	}
+	if d.Engine == db.SQLite {
+		_, err := d.Writer().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+		return err
 	}
 	for _, s := range []string{
 		`SELECT setval(pg_get_serial_sequence('clients', 'id'), (SELECT max(id) FROM clients))`,
@@ -412,196 +349,4 @@ func fillPracticePostgres(ctx context.Context, d *db.DB, g *practiceGen, n int) 
 		}
 	}
 	return nil
-}
-
-// practiceGen makes a plausible client list: common names far more often
-// than rare ones (a long tail of surnames made from syllables), children,
-// teenagers, adults and older adults, most clients discharged or inactive
-// as in a practice that has run for years, one or two phones each, and a
-// primary clinician and sometimes a care team among benchClinicians.
-type practiceGen struct {
-	r           *rand.Rand
-	first, last *zipf
-}
-
-// zipf picks from a list, the k-th item with weight 1/(k+10): the most
-// common of 100 names about 4 % of the time, the rarest 0.4 %, about as
-// steep as the commonest names of the United States.
-type zipf struct {
-	items []string
-	cum   []float64
-}
-
-func newZipf(items []string) *zipf {
-	z := &zipf{items: items}
-	sum := 0.0
-	for k := range items {
-		sum += 1 / float64(k+11)
-		z.cum = append(z.cum, sum)
-	}
-	return z
-}
-
-func (z *zipf) pick(r *rand.Rand) string {
-	x := r.Float64() * z.cum[len(z.cum)-1]
-	i, _ := slices.BinarySearch(z.cum, x)
-	return z.items[min(i, len(z.items)-1)]
-}
-
-func newPracticeGen(seed uint64) *practiceGen {
-	return &practiceGen{r: rand.New(rand.NewPCG(seed, seed)), first: newZipf(benchFirstNames), last: newZipf(benchLastNames)}
-}
-
-var (
-	benchFirstNames = []string{"Maria", "James", "Sofia", "Michael", "Emma", "David", "Olivia", "Daniel", "Isabella", "José", "Ava", "Christopher",
-		"Mia", "Anthony", "Emily", "Matthew", "Camila", "Joshua", "Aaliyah", "Andrew", "Chloé", "Luis", "Grace", "Kevin", "Nia", "Juan", "Hannah",
-		"Jamal", "Priya", "Wei", "Fatima", "Mohammed", "Aiden", "Zoë", "Ethan", "Ana", "Carlos", "Lucía", "Noah", "Elena", "Jin", "Amara", "Omar",
-		"Leah", "Diego", "Renée", "Kwame", "Yuki", "Marcus", "Sarah", "Tomás", "Ingrid", "Rahul", "Abigail", "Dmitri", "Mei", "Liam", "Adaeze",
-		"Gabriel", "Naomi", "Hiroshi", "Valentina", "Samuel", "Imani", "Ahmed", "Rosa", "Benjamin", "Keisha", "Hao", "Margaret", "Isaac", "Lina",
-		"Tyrone", "Ximena", "Elijah", "Aisha", "Nathan", "Beatriz", "Ravi", "Ruth", "Mateo", "Sienna", "Kofi", "Dolores", "Joaquín", "Astrid",
-		"Caleb", "Ngozi", "Andrés", "Harriet", "Arjun", "Esther", "Malik", "Paloma", "Sung", "Frances", "Miguel", "Leila", "Jonah", "Thandiwe"}
-	benchLastNames = []string{"Smith", "Garcia", "Johnson", "Nguyen", "Williams", "Rodriguez", "Brown", "Martinez", "Jones", "Hernandez", "Kim",
-		"Lopez", "Patel", "Davis", "Gonzalez", "Lee", "Wilson", "Pérez", "Anderson", "Chen", "Taylor", "Sánchez", "Thomas", "Ramírez", "Moore",
-		"Jackson", "Torres", "Martin", "Wang", "White", "Rivera", "Harris", "Flores", "Okafor", "Clark", "Singh", "Lewis", "Núñez", "Robinson",
-		"Walker", "Khan", "Young", "Cohen", "Allen", "Park", "Wright", "Tran", "Scott", "Ali", "Green", "O'Brien", "Adams", "Murphy", "Baker",
-		"Mensah", "Hall", "Nakamura", "Campbell", "Kowalski", "Mitchell", "Peña", "Carter", "Huang", "Roberts", "Shah", "Phillips", "Haddad",
-		"Evans", "Ivanova", "Turner", "de la Cruz", "Collins", "Sato", "Stewart", "Müller", "Morris", "Gupta", "Rogers", "Choi", "Reed", "Rossi",
-		"Cook", "Dubois", "Morgan", "Larsen", "Bell", "Mbeki", "Bailey", "Goldberg", "Cooper", "Popescu", "Richardson", "Ibáñez", "Cox",
-		"Friedman", "Howard", "Yamamoto", "Ward", "Van der Berg", "Peterson", "Nasser"}
-	syllableOnsets = []string{"b", "br", "c", "ch", "d", "dr", "f", "g", "gr", "h", "j", "k", "kr", "l", "m", "n", "p", "pr", "r", "s", "sh",
-		"st", "t", "tr", "v", "w", "z"}
-	syllableVowels = []string{"a", "e", "i", "o", "u", "ai", "ei", "ou", "ia", "ó", "é"}
-	syllableCodas  = []string{"", "", "n", "r", "l", "s", "k", "m", "t", "nd", "rt", "ll", "ck", "sk", "z"}
-	benchCities    = []struct{ city, state, zip, area string }{{"Chicago", "IL", "606", "312"}, {"Evanston", "IL", "602", "847"},
-		{"Oak Park", "IL", "603", "708"}, {"Naperville", "IL", "605", "630"}, {"Gary", "IN", "464", "219"}, {"Milwaukee", "WI", "532", "414"},
-		{"Skokie", "IL", "600", "224"}, {"Joliet", "IL", "604", "815"}}
-	benchStreets = []string{"Main St", "Oak Ave", "Lake Shore Dr", "Maple St", "Washington Blvd", "Cedar Ln", "Division St", "Elm St",
-		"Halsted St", "Pine Ct", "Grand Ave", "Ridge Rd"}
-	benchDomains = []string{"example.com", "example.org", "example.net", "mail.example.com"}
-)
-
-// surname is a common surname two times in five, else one made of two or
-// three syllables: the long tail a large practice sees.
-func (g *practiceGen) surname() string {
-	if g.r.IntN(5) < 2 {
-		return g.last.pick(g.r)
-	}
-	var b strings.Builder
-	for range 2 + g.r.IntN(2) {
-		b.WriteString(syllableOnsets[g.r.IntN(len(syllableOnsets))])
-		b.WriteString(syllableVowels[g.r.IntN(len(syllableVowels))])
-		b.WriteString(syllableCodas[g.r.IntN(len(syllableCodas))])
-	}
-	s := []rune(b.String())
-	return strings.ToUpper(string(s[0])) + string(s[1:])
-}
-
-// benchToday is the generator's "today", so that a seed always gives the same practice.
-var benchToday = time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC)
-
-// client returns a clients row, its phone rows and its care team rows.
-func (g *practiceGen) client(id int64) (row []any, phones [][]any, team [][]any) {
-	r := g.r
-	first, last := g.first.pick(r), g.surname()
-	middle, preferred := "", ""
-	if r.IntN(3) == 0 {
-		middle = string(rune('A'+r.IntN(26))) + "."
-	}
-	if r.IntN(8) == 0 {
-		preferred = g.first.pick(r)
-	}
-	var age int
-	switch p := r.IntN(100); {
-	case p < 8:
-		age = 5 + r.IntN(8) // children
-	case p < 18:
-		age = 13 + r.IntN(5) // teenagers
-	case p < 82:
-		age = 18 + r.IntN(47)
-	default:
-		age = 65 + r.IntN(30)
-	}
-	birth := benchToday.AddDate(-age, 0, -r.IntN(365)).Format(time.DateOnly)
-	sex := []string{"F", "F", "M", "M", "X", "U", ""}[r.IntN(7)]
-	races := []string{"2106-3", "2054-5", "2028-9", "1002-5", "2076-8", "2106-3,2054-5", "ASKU", ""}[r.IntN(8)]
-	ethnicity := []string{"2135-2", "2186-5", "2186-5", "ASKU", ""}[r.IntN(5)]
-	language := []string{"English", "English", "English", "English", "Spanish", "Spanish", "Polish", "Vietnamese", "Arabic", "Korean"}[r.IntN(10)]
-	email := ""
-	if r.IntN(10) < 7 {
-		local := strings.NewReplacer(" ", "", "'", "").Replace(Fold(first) + "." + Fold(last))
-		if r.IntN(2) == 0 {
-			local += fmt.Sprint(r.IntN(100))
-		}
-		email = local + "@" + benchDomains[r.IntN(len(benchDomains))]
-	}
-	city := benchCities[r.IntN(len(benchCities))]
-	status := StatusDischarged
-	switch p := r.IntN(100); {
-	case p < 15:
-		status = StatusActive
-	case p < 35:
-		status = StatusInactive
-	case p < 40:
-		status = StatusWaitlist
-	case p < 45:
-		status = StatusInquiry
-	}
-	created := benchToday.AddDate(0, 0, -r.IntN(15*365))
-	var primary any
-	clinicians := g.threeClinicians()
-	if r.IntN(20) > 0 {
-		primary = int64(benchClinician + clinicians[0])
-	}
-	row = []any{id, fmt.Sprintf("MS-%06d", id), first, middle, last, preferred, birth, sex, races, ethnicity, language, email,
-		fmt.Sprintf("%d %s", 100+r.IntN(9900), benchStreets[r.IntN(len(benchStreets))]), city.city, city.state,
-		fmt.Sprintf("%s%02d", city.zip, r.IntN(100)), string(status), created.Format(time.DateOnly), primary,
-		Fold(last), Fold(first), Fold(preferred), db.Micros(created), db.Micros(created)}
-	nPhones := 1
-	switch p := r.IntN(20); {
-	case p == 0:
-		nPhones = 0
-	case p < 6:
-		nPhones = 2
-	}
-	for pos := range nPhones {
-		area := city.area
-		if r.IntN(3) == 0 {
-			area = []string{"773", "872", "331", "646", "917", "415"}[r.IntN(6)]
-		}
-		digits := fmt.Sprintf("%s%d%02d%04d", area, 2+r.IntN(8), r.IntN(100), r.IntN(10000))
-		number := []string{"(%s) %s-%s", "%s-%s-%s", "%s.%s.%s"}[r.IntN(3)]
-		number = fmt.Sprintf(number, digits[:3], digits[3:6], digits[6:])
-		kind := "mobile"
-		if pos == 1 {
-			kind = []string{"home", "work", "other"}[r.IntN(3)]
-		}
-		phones = append(phones, []any{id, pos, kind, number, digits, kind == "mobile" && r.IntN(4) > 0, r.IntN(3) > 0})
-	}
-	// Care team: none for most, one or two other clinicians for some.
-	k := 0
-	switch p := r.IntN(10); {
-	case p >= 9:
-		k = 2
-	case p >= 6:
-		k = 1
-	}
-	for _, c := range clinicians[1 : 1+k] {
-		team = append(team, []any{id, int64(benchClinician + c), Fold(last), Fold(first), Fold(preferred)})
-	}
-	return row, phones, team
-}
-
-// threeClinicians picks three different clinicians (indexes).
-func (g *practiceGen) threeClinicians() [3]int {
-	var c [3]int
-	for i := range c {
-	again:
-		c[i] = g.r.IntN(benchClinicians)
-		for _, prev := range c[:i] {
-			if prev == c[i] {
-				goto again
-			}
-		}
-	}
-	return c
 }

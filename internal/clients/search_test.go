@@ -1,4 +1,4 @@
-package clients
+package clients_test
 
 import (
 	"cmp"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/audit"
+	"github.com/mentalspace/mentalspace/internal/clients"
 	"github.com/mentalspace/mentalspace/internal/platform/clock"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
 	"github.com/mentalspace/mentalspace/internal/platform/db/dbtest"
@@ -19,7 +20,7 @@ import (
 type refClient struct {
 	id                int64
 	last, first, pref string
-	status            Status
+	status            clients.Status
 	primary           int64
 	merged            bool
 	team              []int64
@@ -75,7 +76,7 @@ func loadReference(t *testing.T, d *db.DB) refPractice {
 
 // visible is the caseload rule written out.
 func (p refPractice) visible(a access.Actor, c refClient) bool {
-	if seesAll(a) {
+	if clients.SeesAll(a) {
 		return true
 	}
 	treats := func(u int64) bool { return c.primary == u || slices.Contains(c.team, u) }
@@ -96,10 +97,10 @@ func (p refPractice) visible(a access.Actor, c refClient) bool {
 func refNameMatch(q string, c refClient) bool {
 	hp := strings.HasPrefix
 	if l, r, ok := strings.Cut(q, ","); ok {
-		last, first := Fold(l), Fold(r)
+		last, first := clients.Fold(l), clients.Fold(r)
 		return hp(c.last, last) && (hp(c.first, first) || hp(c.pref, first))
 	}
-	words := strings.Fields(Fold(q))
+	words := strings.Fields(clients.Fold(q))
 	if len(words) == 1 {
 		w := words[0]
 		return hp(c.last, w) || hp(c.first, w) || hp(c.pref, w)
@@ -110,7 +111,7 @@ func refNameMatch(q string, c refClient) bool {
 
 // search is the reference: every visible, unmerged client that matches, in
 // name order (by id when listing), after afterID when listing.
-func (p refPractice) search(a access.Actor, f SearchFilter) []int64 {
+func (p refPractice) search(a access.Actor, f clients.SearchFilter) []int64 {
 	var hits []refClient
 	for _, c := range p.clients {
 		if c.merged || !p.visible(a, c) || f.Status != "" && c.status != f.Status {
@@ -140,7 +141,7 @@ func TestSearchMatchesReference(t *testing.T) {
 		ctx := context.Background()
 		fillPractice(t, d, 2500)
 		clk := clock.System{}
-		svc := NewService(d, clk, audit.NewLog(d, clk, access.Policy{ClientRule: CaseloadRule(d, clk)}), nil)
+		svc := clients.NewService(d, clk, audit.NewLog(d, clk, access.Policy{ClientRule: clients.CaseloadRule(d, clk)}), nil)
 		// Some records merged behind the service's back (their care team
 		// rows stay), some through it, and some renamed: care team rows
 		// must follow their client's names.
@@ -149,22 +150,22 @@ func TestSearchMatchesReference(t *testing.T) {
 		}
 		admin := access.Actor{UserID: 1, Roles: []access.Role{access.RoleAdmin}}
 		for id := int64(50); id <= 2500; id += 150 {
-			c, err := svc.Get(ctx, admin, id, SectionDemographics)
+			c, err := svc.Get(ctx, admin, id, clients.SectionDemographics)
 			if err != nil {
 				t.Fatal(err)
 			}
-			in := Input{FirstName: "Marisol", LastName: "Abara " + c.LastName, PreferredName: "Mara", BirthDate: c.BirthDate, Phones: c.Phones,
+			in := clients.Input{FirstName: "Marisol", LastName: "Abara " + c.LastName, PreferredName: "Mara", BirthDate: c.BirthDate, Phones: c.Phones,
 				Status: c.Status, StatusDate: c.StatusDate, PrimaryClinicianID: c.PrimaryClinicianID, CareTeam: c.CareTeam}
 			if err := svc.Update(ctx, admin, id, in, c.Version); err != nil {
 				t.Fatal(err)
 			}
 			// The duplicate is on the clinician's care team, so the survivor
 			// arrives there under the survivor's names.
-			dup, err := svc.Get(ctx, admin, id+1, SectionDemographics)
+			dup, err := svc.Get(ctx, admin, id+1, clients.SectionDemographics)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := svc.Update(ctx, admin, id+1, Input{FirstName: dup.FirstName, LastName: dup.LastName, BirthDate: dup.BirthDate,
+			if err := svc.Update(ctx, admin, id+1, clients.Input{FirstName: dup.FirstName, LastName: dup.LastName, BirthDate: dup.BirthDate,
 				Status: dup.Status, StatusDate: dup.StatusDate, PrimaryClinicianID: dup.PrimaryClinicianID,
 				CareTeam: append(dup.CareTeam, benchClinician)}, dup.Version); err != nil {
 				t.Fatal(err)
@@ -185,16 +186,16 @@ func TestSearchMatchesReference(t *testing.T) {
 		for _, q := range sampleQueries(t, d, actors["frontdesk"], 15) {
 			queries = append(queries, q...)
 		}
-		saved := denseAt
-		t.Cleanup(func() { denseAt = saved })
+		saved := *clients.DenseAt
+		t.Cleanup(func() { *clients.DenseAt = saved })
 		for _, dense := range []int{saved, 3} {
-			denseAt = dense
+			*clients.DenseAt = dense
 			for name, a := range actors {
 				for _, q := range queries {
-					if _, _, exact := exactMatch(q); exact {
+					if _, _, exact := clients.ExactMatch(q); exact {
 						continue
 					}
-					for _, f := range []SearchFilter{{Query: q, Limit: 25}, {Query: q, Limit: 3}, {Query: q, Limit: 100, Status: StatusActive}} {
+					for _, f := range []clients.SearchFilter{{Query: q, Limit: 25}, {Query: q, Limit: 3}, {Query: q, Limit: 100, Status: clients.StatusActive}} {
 						res, err := svc.Search(ctx, a, f)
 						if err != nil {
 							t.Fatalf("%s: search %+v: %v", name, f, err)
@@ -211,7 +212,7 @@ func TestSearchMatchesReference(t *testing.T) {
 				// Listing pages through everything visible, by id.
 				var got []int64
 				for after, pages := int64(0), 0; ; pages++ {
-					res, err := svc.Search(ctx, a, SearchFilter{AfterID: after, Limit: 100})
+					res, err := svc.Search(ctx, a, clients.SearchFilter{AfterID: after, Limit: 100})
 					if err != nil || pages > 100 {
 						t.Fatalf("%s: list after %d: %v", name, after, err)
 					}
@@ -223,7 +224,7 @@ func TestSearchMatchesReference(t *testing.T) {
 					}
 					after = res[len(res)-1].ID
 				}
-				if want := ref.search(a, SearchFilter{Limit: 1 << 30}); !slices.Equal(got, want) {
+				if want := ref.search(a, clients.SearchFilter{Limit: 1 << 30}); !slices.Equal(got, want) {
 					t.Errorf("%s: listed %d clients, want %d (%s)", name, len(got), len(want), firstDiff(got, want))
 				}
 			}
