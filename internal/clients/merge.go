@@ -2,6 +2,7 @@ package clients
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -31,6 +32,56 @@ var mergeMoves = []string{
 	`INSERT INTO client_relations (client_id, related_id, kind) SELECT client_id, $1, kind FROM client_relations
 		WHERE related_id = $2 AND client_id <> $1 ON CONFLICT (client_id, related_id) DO NOTHING`,
 	`DELETE FROM client_relations WHERE client_id = $2 OR related_id = $2`,
+	// Scheduling: the duplicate's appointments become the survivor's (an
+	// appointment both were in keeps the survivor's row).
+	`INSERT INTO appointment_clients (appointment_id, client_id, attendance) SELECT appointment_id, $1, attendance FROM appointment_clients
+		WHERE client_id = $2 ON CONFLICT (appointment_id, client_id) DO NOTHING`,
+	`DELETE FROM appointment_clients WHERE client_id = $2`,
+	`UPDATE waitlist SET client_id = $1 WHERE client_id = $2`,
+	`UPDATE reminders SET client_id = $1 WHERE client_id = $2
+		AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.client_id = $1 AND r.appointment_id = reminders.appointment_id)`,
+	`DELETE FROM reminders WHERE client_id = $2`,
+	`INSERT INTO reminder_preferences (client_id, email, sms) SELECT $1, email, sms FROM reminder_preferences WHERE client_id = $2
+		ON CONFLICT (client_id) DO NOTHING`,
+	`DELETE FROM reminder_preferences WHERE client_id = $2`,
+	// Clinical record: notes, diagnoses, medications, risk assessments and
+	// psychotherapy notes are sealed under their own row ids, so they move
+	// as they are; a note's signature does not cover which record it is
+	// filed in. The safety plan is keyed by client and moves in Merge.
+	`UPDATE diagnoses SET client_id = $1 WHERE client_id = $2`,
+	`UPDATE medications SET client_id = $1 WHERE client_id = $2`,
+	`UPDATE notes SET client_id = $1 WHERE client_id = $2`,
+	`UPDATE risk_assessments SET client_id = $1 WHERE client_id = $2`,
+	`UPDATE psychotherapy_notes SET client_id = $1 WHERE client_id = $2`,
+}
+
+// safetyPlanAAD is the safety plan's sealing context (package clinical
+// seals with the same).
+func safetyPlanAAD(clientID int64) string { return fmt.Sprintf("safety_plans.body:%d", clientID) }
+
+// moveSafetyPlan gives the survivor the duplicate's safety plan when it has
+// none of its own, sealed again for its new row. When both have one, the
+// survivor's stays current and the duplicate's stays readable on the merged
+// record.
+func (s *Service) moveSafetyPlan(ctx context.Context, tx *db.Tx, survivorID, duplicateID int64) error {
+	var sealed string
+	err := tx.QueryRowContext(ctx, `SELECT body FROM safety_plans WHERE client_id = $1 AND NOT EXISTS (SELECT 1 FROM safety_plans WHERE client_id = $2)`,
+		duplicateID, survivorID).Scan(&sealed)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	plain, err := s.sealer.DecryptTx(ctx, tx, sealed, safetyPlanAAD(duplicateID))
+	if err != nil {
+		return err
+	}
+	if sealed, err = s.sealer.EncryptTx(ctx, tx, plain, safetyPlanAAD(survivorID)); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE safety_plans SET client_id = $1, body = $2 WHERE client_id = $3`, survivorID, sealed, duplicateID)
+	return err
 }
 
 // Merge folds the duplicate record into the survivor: every linked record
@@ -64,6 +115,9 @@ func (s *Service) Merge(ctx context.Context, a access.Actor, survivorID, duplica
 			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return fmt.Errorf("merge: %w", err)
 			}
+		}
+		if err := s.moveSafetyPlan(ctx, tx, survivorID, duplicateID); err != nil {
+			return fmt.Errorf("merge: safety plan: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE clients SET merged_into = $1, status = 'inactive', version = version + 1, updated_at = $2 WHERE id = $3`,
 			survivorID, db.Micros(s.clock.Now()), duplicateID); err != nil {

@@ -2,9 +2,11 @@ package clients
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/mentalspace/mentalspace/internal/access"
+	"github.com/mentalspace/mentalspace/internal/clinical"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
 	"github.com/mentalspace/mentalspace/internal/platform/db/dbtest"
@@ -153,6 +155,85 @@ func TestSystemRecordsConsentsAndAlerts(t *testing.T) {
 		}
 		if _, err := p.svc.AddAlert(ctx, sys, c.ID, Alert{Kind: "contact", Text: "Text only"}); err != nil {
 			t.Fatalf("system alert: %v", err)
+		}
+	})
+}
+
+// TestMergeMovesEveryLinkedTable keeps Merge complete: every table with a
+// column referring to clients must be moved by mergeMoves or by Merge itself.
+func TestMergeMovesEveryLinkedTable(t *testing.T) {
+	if clinical.SafetyPlanAAD(7) != safetyPlanAAD(7) {
+		t.Fatal("merge seals safety plans differently from package clinical")
+	}
+	d := dbtest.Open(t, db.SQLite)
+	rows, err := d.Read().QueryContext(context.Background(), `SELECT m.name, f."from" FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+		WHERE m.type = 'table' AND f."table" = 'clients'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	all := strings.Join(mergeMoves, "\n")
+	for rows.Next() {
+		var table, column string
+		if err := rows.Scan(&table, &column); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case table == "clients" && column == "merged_into", table == "safety_plans":
+			continue // the pointer itself; the safety plan is re-sealed by Merge
+		case !strings.Contains(all, " "+table+" "):
+			t.Errorf("merge does not move %s.%s", table, column)
+		}
+	}
+}
+
+func TestMergeMovesTheClinicalRecordAndCalendar(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		p := aPracticeWithStaff(t, d)
+		keep := p.register("frontdesk", aClient("Eli", "Park", "1992-02-02"))
+		dup := p.register("frontdesk", aClient("Elijah", "Park", "1992-02-02"))
+		clin := p.staff["clinician"].UserID
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			stmts := []struct {
+				q    string
+				args []any
+			}{
+				{`INSERT INTO appointment_types (id, name, duration_minutes, kind, created_at, updated_at) VALUES (1, 'Individual', 50, 'individual', 0, 0)`, nil},
+				{`INSERT INTO appointments (id, clinician_id, type_id, starts_at, ends_at, status, created_at, updated_at) VALUES (1, $1, 1, 0, 3000000000, 'completed', 0, 0)`, []any{clin}},
+				{`INSERT INTO appointment_clients (appointment_id, client_id) VALUES (1, $1)`, []any{dup.ID}},
+				{`INSERT INTO diagnoses (client_id, code, title, rank, status, created_at, updated_at) VALUES ($1, 'F331', 'x', 1, 'active', 0, 0)`, []any{dup.ID}},
+				{`INSERT INTO waitlist (client_id, created_at, updated_at) VALUES ($1, 0, 0)`, []any{dup.ID}},
+			}
+			for _, s := range stmts {
+				if _, err := tx.ExecContext(ctx, s.q, s.args...); err != nil {
+					return err
+				}
+			}
+			sealed, err := p.keyring.EncryptTx(ctx, tx, []byte(`{"warning_signs":"x"}`), safetyPlanAAD(dup.ID))
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO safety_plans (client_id, body, updated_at) VALUES ($1, $2, 0)`, dup.ID, sealed)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.svc.Merge(ctx, p.staff["admin"], keep.ID, dup.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, table := range []string{"appointment_clients", "diagnoses", "waitlist", "safety_plans"} {
+			var n int
+			d.Read().QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE client_id = $1`, keep.ID).Scan(&n)
+			if n != 1 {
+				t.Errorf("%s rows on the survivor = %d, want 1", table, n)
+			}
+		}
+		var sealed string
+		d.Read().QueryRowContext(ctx, `SELECT body FROM safety_plans WHERE client_id = $1`, keep.ID).Scan(&sealed)
+		if plain, err := p.keyring.Decrypt(ctx, sealed, safetyPlanAAD(keep.ID)); err != nil || string(plain) != `{"warning_signs":"x"}` {
+			t.Errorf("moved safety plan: %q, %v", plain, err)
 		}
 	})
 }

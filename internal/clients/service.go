@@ -19,6 +19,7 @@ import (
 // keyring implements it).
 type Sealer interface {
 	EncryptTx(ctx context.Context, tx *db.Tx, plaintext []byte, aad string) (string, error)
+	DecryptTx(ctx context.Context, tx *db.Tx, value string, aad string) ([]byte, error)
 }
 
 // SSNAAD binds a sealed SSN to its client row.

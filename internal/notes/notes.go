@@ -750,20 +750,22 @@ func Missing(t Template, body map[string]string) []string {
 // body, its session details and the signature itself, in a canonical JSON
 // form (object keys sorted).
 func contentHash(n Note) string {
+	// The client is left out on purpose: merging duplicate records moves a
+	// note to the surviving record without changing what was signed.
 	canon := struct {
-		ID, ClientID, TemplateID int64
-		Kind                     Kind
-		Body                     map[string]string
-		ServiceCode, Modifiers   string
-		Start, End               int64
-		PlaceOfService           string
-		Participants             string
-		Diagnoses                []int64
-		CodeReason               string
-		SignedBy                 int64
-		SignedName               string
-		SignedAt                 int64
-	}{n.ID, n.ClientID, n.TemplateID, n.Kind, n.Body, n.Session.ServiceCode, n.Session.Modifiers, micros(n.Session.Start), micros(n.Session.End),
+		ID, TemplateID         int64
+		Kind                   Kind
+		Body                   map[string]string
+		ServiceCode, Modifiers string
+		Start, End             int64
+		PlaceOfService         string
+		Participants           string
+		Diagnoses              []int64
+		CodeReason             string
+		SignedBy               int64
+		SignedName             string
+		SignedAt               int64
+	}{n.ID, n.TemplateID, n.Kind, n.Body, n.Session.ServiceCode, n.Session.Modifiers, micros(n.Session.Start), micros(n.Session.End),
 		n.Session.PlaceOfService, n.Session.Participants, n.Session.DiagnosisIDs, n.Session.CodeReason, n.SignedBy, n.SignedName, micros(n.SignedAt)}
 	b, _ := json.Marshal(canon)
 	sum := sha256.Sum256(b)

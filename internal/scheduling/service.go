@@ -79,12 +79,6 @@ func zoneOf(ctx context.Context, q db.Querier) (*time.Location, error) {
 	return loc, nil
 }
 
-// unboundRole reports whether a holds a role whose view of clients is not
-// limited to a caseload (administrator, front desk, biller).
-func unboundRole(a access.Actor) bool {
-	return a.System || slices.ContainsFunc(a.Roles, func(r access.Role) bool { return !slices.Contains(access.CaseloadRoles, r) })
-}
-
 // appointmentColumns is what loadAppointments selects, in scan order.
 const appointmentColumns = `a.id, COALESCE(a.series_id, 0), a.clinician_id, u.name, u.credentials, a.type_id, t.name, t.color, t.kind, t.service_code,
 	COALESCE(a.location_id, 0), COALESCE(l.name, ''), COALESCE(a.room_id, 0), COALESCE(r.name, ''), a.telehealth, a.video_url,

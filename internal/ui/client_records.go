@@ -394,11 +394,7 @@ func (h *Handler) NewAuthorization(w http.ResponseWriter, r *http.Request) {
 
 // splitCodes reads service codes separated by commas or spaces.
 func splitCodes(s string) []string {
-	var out []string
-	for _, c := range strings.FieldsFunc(strings.ToUpper(s), func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' }) {
-		out = append(out, c)
-	}
-	return out
+	return strings.FieldsFunc(strings.ToUpper(s), func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' })
 }
 
 // atoiOr reads a whole number; unreadable is bad, which the service refuses.
