@@ -200,6 +200,9 @@ func TestNotesPages(t *testing.T) {
 			mustStatus(t, b, http.StatusOK, "documentation")
 			start := "/notes/new?" + url.Values{"client": {itoa(np.pepa.ID)}, "appointment": {itoa(s.ID)}}.Encode()
 			mustContain(t, b, `href="`+strings.ReplaceAll(start, "&", "&amp;")+`"`, ">Start note<", "Missing notes <span class=\"count\">(1)</span>")
+			// So does the appointment itself, for its clinician.
+			b.get("/appointments/" + itoa(s.ID))
+			mustContain(t, b, `href="`+strings.ReplaceAll(start, "&", "&amp;")+`"`, "Write note for Pepa Núñez")
 
 			// A diagnosis first, found by code; the draft addresses it.
 			b.get(pepa + "/diagnoses/new?q=F33.1")

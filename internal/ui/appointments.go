@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -451,7 +452,12 @@ type apptPage struct {
 	Rooms      []choice
 	Telehealth bool
 	Scopes     []choice
+	// NoteLinks start the session's notes, for its clinician (UI.md: the
+	// appointment is the hub).
+	NoteLinks []apptNoteLink
 }
+
+type apptNoteLink struct{ Href, Label string }
 
 // apptMoveFields are the move form's single-value fields; the reschedule form
 // uses new_date, new_time and reason.
@@ -611,6 +617,25 @@ func (h *Handler) renderAppointment(w http.ResponseWriter, r *http.Request, stat
 			}
 		}
 		p.CanAdd = p.CanWrite && active < ap.Capacity && (ap.Status.Open() || ap.Status == scheduling.CheckedIn)
+	}
+
+	// The clinician documents the session from here: a progress note once
+	// the client has arrived, a missed-appointment note after a no-show.
+	if ap.ClinicianID == a.UserID && h.Audit.Policy().Can(a, access.PermClinicalWrite) {
+		switch ap.Status {
+		case scheduling.CheckedIn, scheduling.InSession, scheduling.Completed, scheduling.NoShow:
+			for _, c := range ap.Clients {
+				if c.Hidden || c.Attendance == "cancelled" {
+					continue
+				}
+				label := "Write note"
+				if ap.Status == scheduling.NoShow {
+					label = "Write missed-appointment note"
+				}
+				p.NoteLinks = append(p.NoteLinks, apptNoteLink{Label: label + " for " + c.Name,
+					Href: "/notes/new?" + url.Values{"client": {strconv.FormatInt(c.ClientID, 10)}, "appointment": {strconv.FormatInt(id, 10)}}.Encode()})
+			}
+		}
 	}
 
 	// A freed slot still ahead: who on the waitlist would take it.
