@@ -12,6 +12,7 @@ import (
 	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/audit"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
+	"github.com/mentalspace/mentalspace/internal/platform/db/dbtest"
 )
 
 func mustContain(t *testing.T, b *browser, want ...string) {
@@ -207,3 +208,43 @@ func TestAuditPageAndExport(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestStaffSupervisionPages(t *testing.T) {
+	for _, engine := range dbtest.Engines {
+		t.Run(string(engine), func(t *testing.T) {
+			if engine == db.Postgres {
+				dbtest.PostgresSchema(t) // skips, or fails under CI, without a server
+			}
+			ta := newTestApp(t, engine)
+			sam := ta.addStaff("sam@example.org", "Sam Patel", access.RoleAssociate)
+			morgan := ta.addStaff("morgan@example.org", "Morgan Lee", access.RoleSupervisor)
+			rue := ta.addStaff("rue@example.org", "Rue Vance", access.RoleSupervisor, access.RoleClinician)
+			b := ta.browser()
+			b.signIn("admin@example.org")
+			path := "/staff/" + itoa(sam.ID)
+			b.get(path)
+			mustContain(t, b, `id="supervision"`, ">Morgan Lee<", ">Rue Vance<", `name="starts_on_1"`)
+			// Two supervisors and no primary: refused, with what was chosen kept.
+			b.post(path+"/supervision", url.Values{"supervisor_1": {itoa(morgan.ID)}, "supervisor_2": {itoa(rue.ID)}, "starts_on_2": {"2026-01-01"}})
+			if b.status != http.StatusUnprocessableEntity {
+				t.Fatalf("no primary: status %d", b.status)
+			}
+			mustContain(t, b, "exactly one primary", `value="2026-01-01"`)
+			b.post(path+"/supervision", url.Values{"supervisor_1": {itoa(morgan.ID)}, "primary": {"1"}, "supervisor_2": {itoa(rue.ID)},
+				"starts_on_2": {"2026-01-01"}, "ends_on_2": {"2026-12-31"}})
+			mustContain(t, b, "Supervision saved.", `value="2026-12-31"`)
+			links, err := ta.Clients.Supervision(context.Background(), access.Actor{System: true}, sam.ID)
+			if err != nil || len(links) != 2 || !links[0].Primary || links[0].SupervisorID != morgan.ID || links[1].EndsOn != "2026-12-31" {
+				t.Errorf("links = %+v, %v", links, err)
+			}
+			// Front desk cannot change supervision.
+			ta.addStaff("desk@example.org", "Dana Desk", access.RoleFrontDesk)
+			desk := ta.browser()
+			desk.signIn("desk@example.org")
+			desk.post(path+"/supervision", url.Values{"supervisor_1": {itoa(morgan.ID)}, "primary": {"1"}})
+			if desk.status != http.StatusForbidden {
+				t.Errorf("front desk: status %d", desk.status)
+			}
+		})
+	}
+}

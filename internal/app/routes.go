@@ -79,6 +79,7 @@ func (a *App) routes() []Route {
 		{"POST", "/staff/{id}", Staff, access.PermUsersManage, h.UpdateStaff},
 		{"POST", "/staff/{id}/status", Staff, access.PermUsersManage, h.SetStaffStatus},
 		{"POST", "/staff/{id}/reset-mfa", Staff, access.PermUsersManage, h.ResetStaffMFA},
+		{"POST", "/staff/{id}/supervision", Staff, access.PermUsersManage, h.SaveSupervision},
 		{"GET", "/settings", Staff, access.PermSettingsManage, h.ShowSettings},
 		{"POST", "/settings", Staff, access.PermSettingsManage, h.SaveSettings},
 		{"POST", "/settings/locations", Staff, access.PermSettingsManage, h.AddLocation},
@@ -122,6 +123,9 @@ func (a *App) routes() []Route {
 		{"GET", "/clients/{id}/alerts/new", Staff, access.PermClientsWrite, h.NewAlert},
 		{"POST", "/clients/{id}/alerts", Staff, access.PermClientsWrite, h.CreateAlert},
 		{"POST", "/clients/{id}/alerts/{alert}/resolve", Staff, access.PermClientsWrite, h.ResolveAlert},
+		// Which reminders (email, texts) the client takes; saving re-plans
+		// the reminders of their appointments ahead.
+		{"POST", "/clients/{id}/reminder-preferences", Staff, access.PermClientsWrite, h.SaveReminderPreferences},
 		{"GET", "/clients/{id}/merge", Staff, access.PermClientsMerge, h.ShowMerge},
 		{"POST", "/clients/{id}/merge", Staff, access.PermClientsMerge, h.FindDuplicate},
 		{"POST", "/clients/{id}/merge/confirm", Staff, access.PermClientsMerge, h.MergeClients},

@@ -253,7 +253,7 @@ func (sr *searcher) scopes() []func() *stmt {
 	}
 	out := []func() *stmt{scope("c", "c.primary_clinician_id = $u"), scope("t", "t.user_id = $u")}
 	if sr.a.Has(access.RoleSupervisor) {
-		sup := "(SELECT supervisee_id FROM supervision WHERE supervisor_id = $u)"
+		sup := superviseesSQL("$u", sr.s.clock.Now())
 		out = append(out, scope("c", "c.primary_clinician_id IN "+sup), scope("t", "t.user_id IN "+sup))
 	}
 	return out
@@ -271,7 +271,7 @@ func (sr *searcher) direct(exact string, args []any) ([]Summary, error) {
 	st.where = append(st.where, exact)
 	sr.live(st)
 	if !seesAll(sr.a) {
-		st.where = append(st.where, caseloadSQL(st.arg(sr.a.UserID), sr.a.Has(access.RoleSupervisor)))
+		st.where = append(st.where, caseloadSQL(st.arg(sr.a.UserID), sr.a.Has(access.RoleSupervisor), sr.s.clock.Now()))
 	}
 	return sr.summaries(`SELECT `+summaryColumns+` FROM clients c WHERE `+strings.Join(st.where, " AND ")+order+
 		fmt.Sprintf(" LIMIT %d", sr.f.Limit), st.args...)

@@ -56,7 +56,7 @@ func CaseloadRule(d *db.DB, c clock.Clock) access.ClientRule {
 		}
 		var onCaseload, emergency bool
 		err := d.Read().QueryRowContext(ctx, `SELECT
-			EXISTS (SELECT 1 FROM clients c WHERE c.id = $1 AND `+caseloadSQL("$2", r == access.RoleSupervisor)+`),
+			EXISTS (SELECT 1 FROM clients c WHERE c.id = $1 AND `+caseloadSQL("$2", r == access.RoleSupervisor, c.Now())+`),
 			EXISTS (SELECT 1 FROM break_glass WHERE user_id = $2 AND client_id = $1 AND expires_at > $3)`,
 			clientID, a.UserID, db.Micros(c.Now())).Scan(&onCaseload, &emergency)
 		switch {
@@ -342,31 +342,6 @@ func (s *Service) BreakGlass(ctx context.Context, a access.Actor, clientID int64
 			return err
 		}
 		ev.Role, ev.ObjectID = role, audit.ObjectIDOf(id)
-		return s.audit.Record(ctx, tx, a, ev)
-	}))
-}
-
-// SetSupervisors records who supervises a staff member (used by the caseload
-// rule). Administrators. Errors: forbidden, invalid.
-func (s *Service) SetSupervisors(ctx context.Context, a access.Actor, superviseeID int64, supervisorIDs []int64) error {
-	ev := audit.Event{Action: audit.ActionUpdate, ObjectType: "supervision", ObjectID: audit.ObjectIDOf(superviseeID)}
-	role, err := s.audit.Authorize(ctx, a, access.PermUsersManage, access.Target{}, ev)
-	if err != nil {
-		return err
-	}
-	return wrap(s.db.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM supervision WHERE supervisee_id = $1`, superviseeID); err != nil {
-			return err
-		}
-		for _, sup := range supervisorIDs {
-			if sup == superviseeID {
-				return apperr.Invalid("Nobody supervises themselves.", map[string]string{"supervisors": "Choose someone else."})
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO supervision (supervisor_id, supervisee_id) VALUES ($1, $2)`, sup, superviseeID); err != nil {
-				return err
-			}
-		}
-		ev.Role = role
 		return s.audit.Record(ctx, tx, a, ev)
 	}))
 }

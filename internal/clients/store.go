@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
@@ -154,13 +155,20 @@ func replaceCareTeam(ctx context.Context, tx *db.Tx, id int64, team []int64) err
 
 // caseloadSQL is the condition "client c is on user $N's caseload": primary
 // clinician or care team member, and, with supervise, the same for any of
-// the user's supervisees.
-func caseloadSQL(user string, supervise bool) string {
+// the user's supervisees under a supervision link in force on today.
+func caseloadSQL(user string, supervise bool, today time.Time) string {
 	own := `(c.primary_clinician_id = ` + user + ` OR EXISTS (SELECT 1 FROM client_care_team t WHERE t.client_id = c.id AND t.user_id = ` + user + `))`
 	if !supervise {
 		return own
 	}
-	return `(` + own + ` OR c.primary_clinician_id IN (SELECT supervisee_id FROM supervision WHERE supervisor_id = ` + user + `)
-		OR EXISTS (SELECT 1 FROM client_care_team t JOIN supervision s ON s.supervisee_id = t.user_id
-			WHERE t.client_id = c.id AND s.supervisor_id = ` + user + `))`
+	return `(` + own + ` OR c.primary_clinician_id IN ` + superviseesSQL(user, today) + `
+		OR EXISTS (SELECT 1 FROM client_care_team t WHERE t.client_id = c.id AND t.user_id IN ` + superviseesSQL(user, today) + `))`
+}
+
+// superviseesSQL is the set of user $N's supervisees whose link is in force
+// on today (an empty start or end date is open). The date goes into the SQL
+// as a literal: it is formatted here, never typed by anyone.
+func superviseesSQL(user string, today time.Time) string {
+	d := "'" + today.UTC().Format(time.DateOnly) + "'"
+	return `(SELECT supervisee_id FROM supervision WHERE supervisor_id = ` + user + ` AND starts_on <= ` + d + ` AND (ends_on = '' OR ends_on >= ` + d + `))`
 }

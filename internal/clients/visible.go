@@ -41,7 +41,7 @@ func Visible(ctx context.Context, q db.Querier, a access.Actor, now time.Time, i
 		marks[i] = fmt.Sprintf("$%d", i+3)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT c.id FROM clients c WHERE c.id IN (`+strings.Join(marks, ",")+`)
-		AND (`+caseloadSQL("$1", a.Has(access.RoleSupervisor))+`
+		AND (`+caseloadSQL("$1", a.Has(access.RoleSupervisor), now)+`
 			OR EXISTS (SELECT 1 FROM break_glass b WHERE b.user_id = $1 AND b.client_id = c.id AND b.expires_at > $2))`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("visible clients: %w", err)

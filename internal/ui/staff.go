@@ -44,6 +44,9 @@ type staffFormPage struct {
 	Page
 	Editing     *auth.User
 	RoleChoices []roleChoice
+	// Supervision is the table of this person's supervisors (editing only).
+	Supervision      []supervisionRow
+	SupervisionError string
 }
 
 func roleChoices(checked []access.Role) []roleChoice {
@@ -113,6 +116,18 @@ func (h *Handler) EditStaff(w http.ResponseWriter, r *http.Request) {
 	}
 	p := &staffFormPage{Page: h.base(w, r, u.Name), Editing: &u, RoleChoices: roleChoices(u.Roles)}
 	p.Form = Form{Values: map[string]string{"name": u.Name, "credentials": u.Credentials, "npi": u.NPI, "email": u.Email}}
+	links, err := h.Clients.Supervision(r.Context(), current(r).Actor, id)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	// Supervision is for those who see clients under someone's licence.
+	if len(links) > 0 || u.Has(access.RoleAssociate) || u.Has(access.RoleClinician) {
+		if p.Supervision, err = h.supervisionRows(r, id, links, nil); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+	}
 	h.render(w, r, http.StatusOK, "staff_form", p)
 }
 
