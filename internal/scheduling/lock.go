@@ -46,7 +46,10 @@ type resources struct {
 }
 
 func (r resources) keys() []lockKey {
-	keys := []lockKey{keyOf(lockClinician, r.ClinicianID)}
+	var keys []lockKey
+	if r.ClinicianID != 0 {
+		keys = append(keys, keyOf(lockClinician, r.ClinicianID))
+	}
 	if r.RoomID != 0 {
 		keys = append(keys, keyOf(lockRoom, r.RoomID))
 	}
@@ -73,6 +76,13 @@ func lock(ctx context.Context, tx *db.Tx, rs ...resources) error {
 		}
 	}
 	return nil
+}
+
+// LockClient takes the lock a booking takes for a client, for other
+// packages' changes that must not interleave with one (reminder
+// preferences).
+func LockClient(ctx context.Context, tx *db.Tx, clientID int64) error {
+	return lock(ctx, tx, resources{ClientIDs: []int64{clientID}})
 }
 
 // clash is an existing appointment in the way.

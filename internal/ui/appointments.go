@@ -455,6 +455,10 @@ type apptPage struct {
 	// NoteLinks start the session's notes, for its clinician (UI.md: the
 	// appointment is the hub).
 	NoteLinks []apptNoteLink
+	// Reminders are the appointment's reminders and their delivery
+	// (reminder_prefs.go), shown to those who read the schedule.
+	ShowReminders bool
+	Reminders     []apptReminderRow
 }
 
 type apptNoteLink struct{ Href, Label string }
@@ -617,6 +621,10 @@ func (h *Handler) renderAppointment(w http.ResponseWriter, r *http.Request, stat
 			}
 		}
 		p.CanAdd = p.CanWrite && active < ap.Capacity && (ap.Status.Open() || ap.Status == scheduling.CheckedIn)
+	}
+	if err := h.apptReminders(r, p, ap, loc); err != nil {
+		h.Error(w, r, err)
+		return
 	}
 
 	// The clinician documents the session from here: a progress note once

@@ -77,6 +77,9 @@ type chartPage struct {
 	// Clinical is the diagnoses, medications, risk, safety plan and notes
 	// (clinical_pages.go), for those who read diagnoses.
 	Clinical *chartClinical
+	// ReminderPrefs is the Contacts section's reminder choice
+	// (reminder_prefs.go); nil without a reminders service.
+	ReminderPrefs *reminderPrefsView
 }
 
 func codeLabel(list []struct{ Code, Label string }, code string) string {
@@ -168,6 +171,10 @@ func (h *Handler) ShowClient(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, pc := range people {
 		p.People = append(p.People, contactRow{Contact: pc, Label: codeLabel(clients.ContactKinds, pc.Kind)})
+	}
+	if err := h.chartReminderPrefs(r, p, id); err != nil {
+		h.Error(w, r, err)
+		return
 	}
 	if p.SeesInsurance {
 		pols, err := h.Clients.Policies(ctx, a.Actor, id)
