@@ -202,7 +202,7 @@ func TestNotesPages(t *testing.T) {
 			mustContain(t, b, `href="`+strings.ReplaceAll(start, "&", "&amp;")+`"`, ">Start note<", "Missing notes <span class=\"count\">(1)</span>")
 			// So does the appointment itself, for its clinician.
 			b.get("/appointments/" + itoa(s.ID))
-			mustContain(t, b, `href="`+strings.ReplaceAll(start, "&", "&amp;")+`"`, "Write note for Pepa Núñez")
+			mustContain(t, b, `href="`+strings.ReplaceAll(start, "&", "&amp;")+`"`, "Write note for Pepa Núñez", "Not billable yet: no final note")
 
 			// A diagnosis first, found by code; the draft addresses it.
 			b.get(pepa + "/diagnoses/new?q=F33.1")
@@ -286,6 +286,9 @@ func TestNotesPages(t *testing.T) {
 			if !regexp.MustCompile(`<code class="hash">[0-9a-f]{64}</code>`).MatchString(b.last) {
 				t.Error("the signature block shows no content hash")
 			}
+			// Signed, the session is billable.
+			b.get("/appointments/" + itoa(s.ID))
+			mustNotContain(t, b, "Not billable yet")
 			// A signed note shows no edit form: the editor sends it back.
 			resp = b.get(edit + "/edit")
 			if landedOn(resp) != edit {

@@ -248,3 +248,14 @@ func NotBillableYet(ctx context.Context, q db.Querier, appointmentID int64) (boo
 		appointmentID).Scan(&n)
 	return n > 0, err
 }
+
+// BillingHold tells a reader of the schedule whether a completed appointment
+// is held from billing for want of a final note. It reveals no client data,
+// so it writes no audit entry of its own.
+func (s *Service) BillingHold(ctx context.Context, a access.Actor, appointmentID int64) (bool, error) {
+	if !s.audit.Policy().Can(a, access.PermScheduleRead) {
+		return false, apperr.Forbidden()
+	}
+	held, err := NotBillableYet(ctx, s.db.Read(), appointmentID)
+	return held, wrap(err)
+}

@@ -459,6 +459,8 @@ type apptPage struct {
 	// (reminder_prefs.go), shown to those who read the schedule.
 	ShowReminders bool
 	Reminders     []apptReminderRow
+	// NotBillable marks a completed session still waiting for its final note.
+	NotBillable bool
 }
 
 type apptNoteLink struct{ Href, Label string }
@@ -643,6 +645,13 @@ func (h *Handler) renderAppointment(w http.ResponseWriter, r *http.Request, stat
 				p.NoteLinks = append(p.NoteLinks, apptNoteLink{Label: label + " for " + c.Name,
 					Href: "/notes/new?" + url.Values{"client": {strconv.FormatInt(c.ClientID, 10)}, "appointment": {strconv.FormatInt(id, 10)}}.Encode()})
 			}
+		}
+	}
+
+	if ap.Status == scheduling.Completed && h.Notes != nil {
+		if p.NotBillable, err = h.Notes.BillingHold(ctx, a, id); err != nil {
+			h.Error(w, r, err)
+			return
 		}
 	}
 
