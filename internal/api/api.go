@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -108,45 +109,174 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	web.JSONError(w, r, h.Log, err)
 }
 
+// The plumbing the handlers share. A handler still reads top to bottom
+// (parse, call one service method, answer); these spare it the steps that
+// are the same everywhere.
+
+// pathID parses the path wildcard name as a positive id; anything else is
+// the object, what, not found.
+func pathID(r *http.Request, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.NotFound(what)
+	}
+	return id, nil
+}
+
+// clientID is the id of the client in the path ({id}).
+func clientID(r *http.Request) (int64, error) { return pathID(r, "id", "client") }
+
+// clientPartIDs parses the client's id ({id}) and then the id of one part
+// of its record, what, from the wildcard name.
+func clientPartIDs(r *http.Request, name, what string) (clientID, id int64, err error) {
+	if clientID, err = pathID(r, "id", "client"); err != nil {
+		return 0, 0, err
+	}
+	if id, err = pathID(r, name, what); err != nil {
+		return 0, 0, err
+	}
+	return clientID, id, nil
+}
+
+// idAndBody parses the id of what from the path wildcard name and then
+// decodes the JSON body into in.
+func idAndBody(r *http.Request, name, what string, in any) (int64, error) {
+	id, err := pathID(r, name, what)
+	if err != nil {
+		return 0, err
+	}
+	return id, web.DecodeJSON(r, in)
+}
+
+// versioned is a body that creates an object or replaces one, carrying the
+// version it was read at.
+type versioned interface{ version() int64 }
+
+// decodeVersioned decodes a body of type T for the what with id (0 for a new
+// one) and checks the version it carries.
+func decodeVersioned[T versioned](r *http.Request, what string, id int64) (T, error) {
+	var in T
+	if err := web.DecodeJSON(r, &in); err != nil {
+		return in, err
+	}
+	return in, checkVersion(what, id, in.version())
+}
+
+// checkVersion checks the version a body carries for the what with id: a
+// new one (id 0) has none; a change must send the version it was read at.
+func checkVersion(what string, id, version int64) error {
+	switch {
+	case id == 0 && version != 0:
+		return apperr.Invalid("A new "+what+" has no version.", map[string]string{"version": "not used when creating"})
+	case id != 0 && version <= 0:
+		return apperr.Invalid("Send the version of the "+what+" you are changing.", map[string]string{"version": "required"})
+	}
+	return nil
+}
+
+// savedStatus answers a save: 201 Created for a new object (id 0), 200 for
+// a change.
+func savedStatus(id int64) int {
+	if id == 0 {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}
+
+// paging reads a paged list's ?cursor= and ?limit= (def when omitted, at
+// most maxLimit).
+func paging(r *http.Request, def, maxLimit int) (after int64, n int, err error) {
+	if after, err = decodeCursor(r.URL.Query().Get("cursor")); err != nil {
+		return 0, 0, err
+	}
+	if n, err = limit(r, def, maxLimit); err != nil {
+		return 0, 0, err
+	}
+	return after, n, nil
+}
+
+// setLocation names a created object's URL: path and its id.
+func setLocation(w http.ResponseWriter, path string, id int64) {
+	w.Header().Set("Location", path+strconv.FormatInt(id, 10))
+}
+
+// respond answers with v as conv shows it, or with err when reading v
+// failed.
+func respond[S, T any](h *Handler, w http.ResponseWriter, r *http.Request, status int, v S, err error, conv func(S) T) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.JSON(w, status, conv(v))
+}
+
+// newList is items as conv shows them, in a List with no next page.
+func newList[S, T any](items []S, conv func(S) T) List[T] {
+	out := List[T]{Data: make([]T, len(items))}
+	for i, it := range items {
+		out.Data[i] = conv(it)
+	}
+	return out
+}
+
+// respondList answers with items as one page, or with err when reading them
+// failed.
+func respondList[S, T any](h *Handler, w http.ResponseWriter, r *http.Request, items []S, err error, conv func(S) T) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, newList(items, conv))
+}
+
+// respondPage answers with a page of at most n items and, when it is full,
+// the cursor after the last one's key; or with err when reading it failed.
+func respondPage[S, T any](h *Handler, w http.ResponseWriter, r *http.Request, items []S, err error, conv func(S) T, n int, key func(S) int64) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := newList(items, conv)
+	if len(items) == n {
+		out.NextCursor = encodeCursor(key(items[len(items)-1]))
+	}
+	web.JSON(w, http.StatusOK, out)
+}
+
+// find is the item that match picks from a list read back after a change
+// (the services have no read of one): err when reading the list failed, and
+// not found as what when no item matches.
+func find[S any](items []S, err error, what string, match func(S) bool) (S, error) {
+	var none S
+	if err != nil {
+		return none, err
+	}
+	if i := slices.IndexFunc(items, match); i >= 0 {
+		return items[i], nil
+	}
+	return none, apperr.NotFound(what)
+}
+
 // Me returns the token's user.
 func (h *Handler) Me(w http.ResponseWriter, r *http.Request) {
 	a := actor(r)
 	u, err := h.Auth.User(r.Context(), a, a.UserID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, userJSON(u))
+	respond(h, w, r, http.StatusOK, u, err, userJSON)
 }
 
 // ListUsers pages through staff accounts by id.
 func (h *Handler) ListUsers(w http.ResponseWriter, r *http.Request) {
-	after, err := decodeCursor(r.URL.Query().Get("cursor"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	n, err := limit(r, 50, 200)
+	after, n, err := paging(r, 50, 200)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	us, err := h.Auth.Users(r.Context(), actor(r), auth.UserFilter{AfterID: after, Limit: n})
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := List[User]{Data: make([]User, len(us))}
-	for i, u := range us {
-		out.Data[i] = userJSON(u)
-	}
-	if len(us) == n {
-		out.NextCursor = encodeCursor(us[len(us)-1].ID)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondPage(h, w, r, us, err, userJSON, n, func(u auth.User) int64 { return u.ID })
 }
 
-// GetUser returns one account.
+// GetUser returns one account. Unlike other ids, 0 or a negative one goes to
+// the service, which refuses it (or finds no such user) itself.
 func (h *Handler) GetUser(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -154,11 +284,7 @@ func (h *Handler) GetUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := h.Auth.User(r.Context(), actor(r), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, userJSON(u))
+	respond(h, w, r, http.StatusOK, u, err, userJSON)
 }
 
 // NewUser is the body of POST /users.
@@ -183,7 +309,7 @@ func (h *Handler) CreateUser(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/users/"+strconv.FormatInt(u.ID, 10))
+	setLocation(w, "/api/v1/users/", u.ID)
 	web.JSON(w, http.StatusCreated, userJSON(u))
 }
 
@@ -207,17 +333,12 @@ type AuditEntry struct {
 
 // ListAudit pages through audit entries, newest first.
 func (h *Handler) ListAudit(w http.ResponseWriter, r *http.Request) {
+	before, n, err := paging(r, 100, 1000)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	q := r.URL.Query()
-	before, err := decodeCursor(q.Get("cursor"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	n, err := limit(r, 100, 1000)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	f := audit.Filter{Limit: n, BeforeSeq: before, Action: audit.Action(q.Get("action"))}
 	fields := map[string]string{}
 	for key, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
@@ -243,18 +364,11 @@ func (h *Handler) ListAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, err := h.Audit.Find(r.Context(), actor(r), f)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := List[AuditEntry]{Data: make([]AuditEntry, len(page.Entries))}
-	for i, e := range page.Entries {
-		out.Data[i] = AuditEntry{Seq: e.Seq, At: e.At, UserID: e.UserID, Role: e.Role, Action: string(e.Action), ObjectType: e.ObjectType,
-			ObjectID: e.ObjectID, ClientID: e.ClientID, IP: e.IP, UserAgent: e.UserAgent, Outcome: string(e.Outcome), Detail: e.Detail,
-			RequestID: e.RequestID, Hash: e.Hash}
-	}
-	if len(page.Entries) == n {
-		out.NextCursor = encodeCursor(page.Entries[len(page.Entries)-1].Seq)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondPage(h, w, r, page.Entries, err, auditEntryJSON, n, func(e audit.Entry) int64 { return e.Seq })
+}
+
+func auditEntryJSON(e audit.Entry) AuditEntry {
+	return AuditEntry{Seq: e.Seq, At: e.At, UserID: e.UserID, Role: e.Role, Action: string(e.Action), ObjectType: e.ObjectType,
+		ObjectID: e.ObjectID, ClientID: e.ClientID, IP: e.IP, UserAgent: e.UserAgent, Outcome: string(e.Outcome), Detail: e.Detail,
+		RequestID: e.RequestID, Hash: e.Hash}
 }

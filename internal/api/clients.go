@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/mentalspace/mentalspace/internal/clients"
@@ -144,6 +143,8 @@ type ClientUpdate struct {
 	Version int64 `json:"version"`
 }
 
+func (in ClientUpdate) version() int64 { return in.Version }
+
 // ClientSummary is a search or list result.
 type ClientSummary struct {
 	ID                 int64  `json:"id"`
@@ -156,12 +157,9 @@ type ClientSummary struct {
 	PrimaryClinicianID int64  `json:"primary_clinician_id"`
 }
 
-func clientID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.NotFound("client")
-	}
-	return id, nil
+func clientSummaryJSON(s clients.Summary) ClientSummary {
+	return ClientSummary{ID: s.ID, MRN: s.MRN, FirstName: s.FirstName, LastName: s.LastName, PreferredName: s.PreferredName,
+		BirthDate: s.BirthDate, Status: string(s.Status), PrimaryClinicianID: s.PrimaryClinicianID}
 }
 
 // CreateClient registers a client.
@@ -178,7 +176,7 @@ func (h *Handler) CreateClient(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/clients/"+strconv.FormatInt(c.ID, 10))
+	setLocation(w, "/api/v1/clients/", c.ID)
 	web.JSON(w, http.StatusCreated, clientJSON(c))
 }
 
@@ -207,11 +205,7 @@ func (h *Handler) ListClients(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := List[ClientSummary]{Data: make([]ClientSummary, len(res))}
-	for i, s := range res {
-		out.Data[i] = ClientSummary{ID: s.ID, MRN: s.MRN, FirstName: s.FirstName, LastName: s.LastName, PreferredName: s.PreferredName,
-			BirthDate: s.BirthDate, Status: string(s.Status), PrimaryClinicianID: s.PrimaryClinicianID}
-	}
+	out := newList(res, clientSummaryJSON)
 	if f.Query == "" && len(res) == n {
 		out.NextCursor = encodeCursor(res[len(res)-1].ID)
 	}
@@ -226,11 +220,7 @@ func (h *Handler) GetClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := h.Clients.Get(r.Context(), actor(r), id, clients.SectionDemographics)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, clientJSON(c))
+	respond(h, w, r, http.StatusOK, c, err, clientJSON)
 }
 
 // UpdateClient replaces a client's record if the version still matches,
@@ -241,13 +231,9 @@ func (h *Handler) UpdateClient(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	var in ClientUpdate
-	if err := web.DecodeJSON(r, &in); err != nil {
+	in, err := decodeVersioned[ClientUpdate](r, "record", id)
+	if err != nil {
 		h.fail(w, r, err)
-		return
-	}
-	if in.Version <= 0 {
-		h.fail(w, r, apperr.Invalid("Send the version of the record you are changing.", map[string]string{"version": "required"}))
 		return
 	}
 	a := actor(r)
@@ -256,9 +242,5 @@ func (h *Handler) UpdateClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := h.Clients.Get(r.Context(), a, id, clients.SectionDemographics)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, clientJSON(c))
+	respond(h, w, r, http.StatusOK, c, err, clientJSON)
 }

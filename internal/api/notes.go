@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +64,8 @@ type DiagnosisChange struct {
 	Version  int64  `json:"version"`
 }
 
+func (in DiagnosisChange) version() int64 { return in.Version }
+
 // ListDiagnoses lists a client's diagnoses, active first, by rank.
 func (h *Handler) ListDiagnoses(w http.ResponseWriter, r *http.Request) {
 	cid, err := clientID(r)
@@ -73,26 +74,14 @@ func (h *Handler) ListDiagnoses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ds, err := h.Clinical.Diagnoses(r.Context(), actor(r), cid)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := List[Diagnosis]{Data: make([]Diagnosis, len(ds))}
-	for i, d := range ds {
-		out.Data[i] = diagnosisJSON(d)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondList(h, w, r, ds, err, diagnosisJSON)
 }
 
 // AddDiagnosis adds a billable ICD-10-CM code to a client's list.
 func (h *Handler) AddDiagnosis(w http.ResponseWriter, r *http.Request) {
-	cid, err := clientID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	var in NewDiagnosis
-	if err := web.DecodeJSON(r, &in); err != nil {
+	cid, err := idAndBody(r, "id", "client", &in)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -108,23 +97,14 @@ func (h *Handler) AddDiagnosis(w http.ResponseWriter, r *http.Request) {
 // UpdateDiagnosis changes a diagnosis's rank, dates or status if the version
 // still matches.
 func (h *Handler) UpdateDiagnosis(w http.ResponseWriter, r *http.Request) {
-	cid, err := clientID(r)
+	cid, id, err := clientPartIDs(r, "diagnosisID", "diagnosis")
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	id, err := pathID(r, "diagnosisID", "diagnosis")
+	in, err := decodeVersioned[DiagnosisChange](r, "diagnosis", id)
 	if err != nil {
 		h.fail(w, r, err)
-		return
-	}
-	var in DiagnosisChange
-	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if in.Version <= 0 {
-		h.fail(w, r, apperr.Invalid("Send the version of the diagnosis you are changing.", map[string]string{"version": "required"}))
 		return
 	}
 	if err := h.Clinical.UpdateDiagnosis(r.Context(), actor(r), cid, id, clinical.DiagnosisInput{Rank: in.Rank, Onset: in.Onset,
@@ -139,16 +119,8 @@ func (h *Handler) UpdateDiagnosis(w http.ResponseWriter, r *http.Request) {
 // a client's list (a few entries), not one.
 func (h *Handler) respondDiagnosis(w http.ResponseWriter, r *http.Request, clientID, id int64, status int) {
 	ds, err := h.Clinical.Diagnoses(r.Context(), actor(r), clientID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	i := slices.IndexFunc(ds, func(d clinical.Diagnosis) bool { return d.ID == id })
-	if i < 0 {
-		h.fail(w, r, apperr.NotFound("diagnosis"))
-		return
-	}
-	web.JSON(w, status, diagnosisJSON(ds[i]))
+	d, err := find(ds, err, "diagnosis", func(d clinical.Diagnosis) bool { return d.ID == id })
+	respond(h, w, r, status, d, err, diagnosisJSON)
 }
 
 // Medications.
@@ -186,6 +158,8 @@ type MedicationInput struct {
 	Version    int64  `json:"version"`
 }
 
+func (in MedicationInput) version() int64 { return in.Version }
+
 func (in MedicationInput) medication(id int64) clinical.Medication {
 	return clinical.Medication{ID: id, Name: in.Name, Dose: in.Dose, Frequency: in.Frequency, Prescriber: in.Prescriber,
 		Start: in.StartDate, Stop: in.StopDate, Notes: in.Notes, Version: in.Version}
@@ -202,30 +176,11 @@ func (h *Handler) ListMedications(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ms, err := h.Clinical.Medications(r.Context(), actor(r), cid)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := List[Medication]{Data: make([]Medication, len(ms))}
-	for i, m := range ms {
-		out.Data[i] = medicationJSON(cid, m)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondList(h, w, r, ms, err, func(m clinical.Medication) Medication { return medicationJSON(cid, m) })
 }
 
 // AddMedication adds a medication to a client's list.
-func (h *Handler) AddMedication(w http.ResponseWriter, r *http.Request) {
-	var in MedicationInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if in.Version != 0 {
-		h.fail(w, r, apperr.Invalid("A new medication has no version.", map[string]string{"version": "not used when creating"}))
-		return
-	}
-	h.saveMedication(w, r, 0, in, http.StatusCreated)
-}
+func (h *Handler) AddMedication(w http.ResponseWriter, r *http.Request) { h.saveMedication(w, r, 0) }
 
 // UpdateMedication replaces a medication entry if the version still matches.
 func (h *Handler) UpdateMedication(w http.ResponseWriter, r *http.Request) {
@@ -234,41 +189,31 @@ func (h *Handler) UpdateMedication(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	var in MedicationInput
-	if err := web.DecodeJSON(r, &in); err != nil {
+	h.saveMedication(w, r, id)
+}
+
+// saveMedication saves the body as the client's medication id, or as a new
+// one when id is 0, and answers with the entry as stored.
+func (h *Handler) saveMedication(w http.ResponseWriter, r *http.Request, id int64) {
+	in, err := decodeVersioned[MedicationInput](r, "medication", id)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if in.Version <= 0 {
-		h.fail(w, r, apperr.Invalid("Send the version of the medication you are changing.", map[string]string{"version": "required"}))
-		return
-	}
-	h.saveMedication(w, r, id, in, http.StatusOK)
-}
-
-func (h *Handler) saveMedication(w http.ResponseWriter, r *http.Request, id int64, in MedicationInput, status int) {
 	cid, err := clientID(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	a := actor(r)
-	id, err = h.Clinical.SaveMedication(r.Context(), a, cid, in.medication(id))
+	saved, err := h.Clinical.SaveMedication(r.Context(), a, cid, in.medication(id))
 	if err != nil {
 		h.fail(w, r, renameFields(err, medicationFields))
 		return
 	}
 	ms, err := h.Clinical.Medications(r.Context(), a, cid)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	i := slices.IndexFunc(ms, func(m clinical.Medication) bool { return m.ID == id })
-	if i < 0 {
-		h.fail(w, r, apperr.NotFound("medication"))
-		return
-	}
-	web.JSON(w, status, medicationJSON(cid, ms[i]))
+	m, err := find(ms, err, "medication", func(m clinical.Medication) bool { return m.ID == saved })
+	respond(h, w, r, savedStatus(id), m, err, func(m clinical.Medication) Medication { return medicationJSON(cid, m) })
 }
 
 // Note templates.
@@ -328,15 +273,7 @@ func templateJSON(t notes.Template) Template {
 // ListNoteTemplates lists the newest version of every active template.
 func (h *Handler) ListNoteTemplates(w http.ResponseWriter, r *http.Request) {
 	ts, err := h.Notes.Templates(r.Context(), actor(r))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := List[Template]{Data: make([]Template, len(ts))}
-	for i, t := range ts {
-		out.Data[i] = templateJSON(t)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondList(h, w, r, ts, err, templateJSON)
 }
 
 // Notes.
@@ -472,6 +409,10 @@ type SignatureInput struct {
 	Attest   bool   `json:"attest"`
 }
 
+func (in SignatureInput) signInput() notes.SignInput {
+	return notes.SignInput{Password: in.Password, Code: in.Code, Version: in.Version, Attest: in.Attest}
+}
+
 // ReturnInput is the body of POST /notes/{id}/return.
 type ReturnInput struct {
 	Comment string `json:"comment"`
@@ -498,6 +439,10 @@ type Verification struct {
 
 func noteID(r *http.Request) (int64, error) { return pathID(r, "id", "note") }
 
+// noteSessionFields are the API's names for the service's field problems
+// with a note's session.
+var noteSessionFields = map[string]string{"end": "session.end", "code_reason": "session.code_reason"}
+
 // ListNotes lists one client's notes, newest first, without their bodies.
 func (h *Handler) ListNotes(w http.ResponseWriter, r *http.Request) {
 	v := strings.TrimSpace(r.URL.Query().Get("client_id"))
@@ -507,15 +452,7 @@ func (h *Handler) ListNotes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns, err := h.Notes.ClientNotes(r.Context(), actor(r), cid)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := List[Note]{Data: make([]Note, len(ns))}
-	for i, n := range ns {
-		out.Data[i] = noteJSON(n)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondList(h, w, r, ns, err, noteJSON)
 }
 
 // CreateNote starts a draft from a template, for an appointment or not.
@@ -530,7 +467,7 @@ func (h *Handler) CreateNote(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, renameFields(err, map[string]string{"template": "template_id", "appointment": "appointment_id"}))
 		return
 	}
-	w.Header().Set("Location", "/api/v1/notes/"+strconv.FormatInt(id, 10))
+	setLocation(w, "/api/v1/notes/", id)
 	h.respondNote(w, r, id, http.StatusCreated)
 }
 
@@ -546,129 +483,88 @@ func (h *Handler) GetNote(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) respondNote(w http.ResponseWriter, r *http.Request, id int64, status int) {
 	n, err := h.Notes.Get(r.Context(), actor(r), id)
+	respond(h, w, r, status, n, err, noteJSON)
+}
+
+// changeNote decodes a body of type T for the note in the path, has change
+// apply it, and answers with the note as it now is.
+func changeNote[T any](h *Handler, w http.ResponseWriter, r *http.Request, change func(id int64, in T) error) {
+	var in T
+	id, err := idAndBody(r, "id", "note", &in)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	web.JSON(w, status, noteJSON(n))
+	if err := change(id, in); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respondNote(w, r, id, http.StatusOK)
 }
 
 // SaveNote saves a draft's body and session if the version still matches:
 // 409 when the note changed since, or is signed.
 func (h *Handler) SaveNote(w http.ResponseWriter, r *http.Request) {
-	id, err := noteID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var in DraftInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if in.Version <= 0 {
-		h.fail(w, r, apperr.Invalid("Send the version of the note you are saving.", map[string]string{"version": "required"}))
-		return
-	}
-	a := actor(r)
-	var sess notes.Session
-	if in.Session == nil {
-		n, err := h.Notes.Get(r.Context(), a, id)
+	changeNote(h, w, r, func(id int64, in DraftInput) error {
+		if in.Version <= 0 {
+			return apperr.Invalid("Send the version of the note you are saving.", map[string]string{"version": "required"})
+		}
+		sess, err := h.draftSession(r, id, in.Session)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
-		sess = n.Session
-	} else {
-		bad := map[string]string{}
-		s := in.Session
-		sess = notes.Session{ServiceCode: s.ServiceCode, Modifiers: s.Modifiers, PlaceOfService: s.PlaceOfService, Participants: s.Participants,
-			DiagnosisIDs: s.DiagnosisIDs, CodeReason: s.CodeReason}
-		if strings.TrimSpace(s.Start) != "" {
-			sess.Start = parseTime("session.start", s.Start, bad)
-		}
-		if strings.TrimSpace(s.End) != "" {
-			sess.End = parseTime("session.end", s.End, bad)
-		}
-		if err := invalidIf(bad); err != nil {
-			h.fail(w, r, err)
-			return
-		}
+		_, err = h.Notes.SaveDraft(r.Context(), actor(r), id, notes.DraftInput{Body: in.Body, Session: sess, Version: in.Version})
+		return renameFields(err, noteSessionFields)
+	})
+}
+
+// draftSession is the session a draft is saved with: s as sent, or the
+// stored one when the body omits it.
+func (h *Handler) draftSession(r *http.Request, id int64, s *NoteSessionInput) (notes.Session, error) {
+	if s == nil {
+		n, err := h.Notes.Get(r.Context(), actor(r), id)
+		return n.Session, err
 	}
-	if _, err := h.Notes.SaveDraft(r.Context(), a, id, notes.DraftInput{Body: in.Body, Session: sess, Version: in.Version}); err != nil {
-		h.fail(w, r, renameFields(err, map[string]string{"end": "session.end", "code_reason": "session.code_reason"}))
-		return
+	bad := map[string]string{}
+	sess := notes.Session{ServiceCode: s.ServiceCode, Modifiers: s.Modifiers, PlaceOfService: s.PlaceOfService, Participants: s.Participants,
+		DiagnosisIDs: s.DiagnosisIDs, CodeReason: s.CodeReason}
+	if strings.TrimSpace(s.Start) != "" {
+		sess.Start = parseTime("session.start", s.Start, bad)
 	}
-	h.respondNote(w, r, id, http.StatusOK)
+	if strings.TrimSpace(s.End) != "" {
+		sess.End = parseTime("session.end", s.End, bad)
+	}
+	return sess, invalidIf(bad)
 }
 
 // SignNote signs the author's draft with their password; an associate's note
 // then waits for the supervisor's co-signature.
 func (h *Handler) SignNote(w http.ResponseWriter, r *http.Request) {
-	id, err := noteID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var in SignatureInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if _, err := h.Notes.Sign(r.Context(), actor(r), id, notes.SignInput{Password: in.Password, Code: in.Code, Version: in.Version, Attest: in.Attest}); err != nil {
-		h.fail(w, r, renameFields(err, map[string]string{"end": "session.end", "code_reason": "session.code_reason"}))
-		return
-	}
-	h.respondNote(w, r, id, http.StatusOK)
+	changeNote(h, w, r, func(id int64, in SignatureInput) error {
+		_, err := h.Notes.Sign(r.Context(), actor(r), id, in.signInput())
+		return renameFields(err, noteSessionFields)
+	})
 }
 
 // CosignNote is a supervisor's co-signature of a supervisee's signed note.
 func (h *Handler) CosignNote(w http.ResponseWriter, r *http.Request) {
-	id, err := noteID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var in SignatureInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.Notes.Cosign(r.Context(), actor(r), id, notes.SignInput{Password: in.Password, Code: in.Code, Version: in.Version, Attest: in.Attest}); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respondNote(w, r, id, http.StatusOK)
+	changeNote(h, w, r, func(id int64, in SignatureInput) error {
+		return h.Notes.Cosign(r.Context(), actor(r), id, in.signInput())
+	})
 }
 
 // ReturnNote sends a supervisee's note back to its author with comments.
 func (h *Handler) ReturnNote(w http.ResponseWriter, r *http.Request) {
-	id, err := noteID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var in ReturnInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.Notes.Return(r.Context(), actor(r), id, in.Comment, in.Version); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respondNote(w, r, id, http.StatusOK)
+	changeNote(h, w, r, func(id int64, in ReturnInput) error {
+		return h.Notes.Return(r.Context(), actor(r), id, in.Comment, in.Version)
+	})
 }
 
 // AddNoteAddendum appends a signed addendum or amendment to a signed note.
 func (h *Handler) AddNoteAddendum(w http.ResponseWriter, r *http.Request) {
-	id, err := noteID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	var in AddendumInput
-	if err := web.DecodeJSON(r, &in); err != nil {
+	id, err := idAndBody(r, "id", "note", &in)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -679,16 +575,8 @@ func (h *Handler) AddNoteAddendum(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n, err := h.Notes.Get(r.Context(), a, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	i := slices.IndexFunc(n.Addenda, func(ad notes.Addendum) bool { return ad.ID == aid })
-	if i < 0 {
-		h.fail(w, r, apperr.NotFound("addendum"))
-		return
-	}
-	web.JSON(w, http.StatusCreated, addendumJSON(n.Addenda[i]))
+	ad, err := find(n.Addenda, err, "addendum", func(ad notes.Addendum) bool { return ad.ID == aid })
+	respond(h, w, r, http.StatusCreated, ad, err, addendumJSON)
 }
 
 // VerifyNote recomputes a signed note's content hash from what is stored.
@@ -699,11 +587,11 @@ func (h *Handler) VerifyNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.Notes.Verify(r.Context(), actor(r), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, Verification{Signed: v.Signed, Matches: v.Matches, Stored: v.Stored, Actual: v.Actual, BadAddenda: nonNil(v.BadAddenda)})
+	respond(h, w, r, http.StatusOK, v, err, verificationJSON)
+}
+
+func verificationJSON(v notes.Verification) Verification {
+	return Verification{Signed: v.Signed, Matches: v.Matches, Stored: v.Stored, Actual: v.Actual, BadAddenda: nonNil(v.BadAddenda)}
 }
 
 // noteEnums are the values the OpenAPI document lists for notes.

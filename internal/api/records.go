@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/mentalspace/mentalspace/internal/clients"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
@@ -13,16 +12,6 @@ import (
 // with their prior authorisations, contacts and consents; and the payer
 // directory. Lists of one client's policies, contacts or consents are short
 // and come as one page; the payer directory is paged.
-
-// pathID parses the path wildcard name as a positive id; anything else is
-// the object not found.
-func pathID(r *http.Request, name, what string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.NotFound(what)
-	}
-	return id, nil
-}
 
 // renameFields gives an invalid error's field problems the API's names for
 // the fields where the service's names differ.
@@ -80,6 +69,8 @@ type PayerInput struct {
 	Version              int64   `json:"version"`
 }
 
+func (in PayerInput) version() int64 { return in.Version }
+
 func (in PayerInput) payer(id int64) clients.Payer {
 	return clients.Payer{ID: id, Name: in.Name, ElectronicID: in.ElectronicID, ClaimFilingIndicator: in.ClaimFilingIndicator,
 		Address: clients.Address(in.Address), Phone: in.Phone, Active: boolOr(in.Active, true), Version: in.Version}
@@ -87,29 +78,13 @@ func (in PayerInput) payer(id int64) clients.Payer {
 
 // ListPayers pages through the payer directory by id.
 func (h *Handler) ListPayers(w http.ResponseWriter, r *http.Request) {
-	after, err := decodeCursor(r.URL.Query().Get("cursor"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	n, err := limit(r, 100, 500)
+	after, n, err := paging(r, 100, 500)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	ps, err := h.Clients.FindPayers(r.Context(), actor(r), clients.PayerFilter{AfterID: after, Limit: n})
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := List[Payer]{Data: make([]Payer, len(ps))}
-	for i, p := range ps {
-		out.Data[i] = payerJSON(p)
-	}
-	if len(ps) == n {
-		out.NextCursor = encodeCursor(ps[len(ps)-1].ID)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondPage(h, w, r, ps, err, payerJSON, n, func(p clients.Payer) int64 { return p.ID })
 }
 
 // GetPayer returns one payer.
@@ -120,26 +95,11 @@ func (h *Handler) GetPayer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := h.Clients.Payer(r.Context(), actor(r), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, payerJSON(p))
+	respond(h, w, r, http.StatusOK, p, err, payerJSON)
 }
 
 // CreatePayer adds a payer to the directory.
-func (h *Handler) CreatePayer(w http.ResponseWriter, r *http.Request) {
-	var in PayerInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if in.Version != 0 {
-		h.fail(w, r, apperr.Invalid("A new payer has no version.", map[string]string{"version": "not used when creating"}))
-		return
-	}
-	h.savePayer(w, r, in.payer(0), http.StatusCreated)
-}
+func (h *Handler) CreatePayer(w http.ResponseWriter, r *http.Request) { h.savePayer(w, r, 0) }
 
 // UpdatePayer replaces a payer if the version still matches.
 func (h *Handler) UpdatePayer(w http.ResponseWriter, r *http.Request) {
@@ -148,34 +108,32 @@ func (h *Handler) UpdatePayer(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	var in PayerInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if in.Version <= 0 {
-		h.fail(w, r, apperr.Invalid("Send the version of the payer you are changing.", map[string]string{"version": "required"}))
-		return
-	}
-	h.savePayer(w, r, in.payer(id), http.StatusOK)
+	h.savePayer(w, r, id)
 }
 
-func (h *Handler) savePayer(w http.ResponseWriter, r *http.Request, p clients.Payer, status int) {
+// savePayer saves the body as payer id, or as a new payer when id is 0, and
+// answers with the payer as stored.
+func (h *Handler) savePayer(w http.ResponseWriter, r *http.Request, id int64) {
+	in, err := decodeVersioned[PayerInput](r, "payer", id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	a := actor(r)
-	id, err := h.Clients.SavePayer(r.Context(), a, p)
+	saved, err := h.Clients.SavePayer(r.Context(), a, in.payer(id))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	saved, err := h.Clients.Payer(r.Context(), a, id)
+	p, err := h.Clients.Payer(r.Context(), a, saved)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if status == http.StatusCreated {
-		w.Header().Set("Location", "/api/v1/payers/"+strconv.FormatInt(id, 10))
+	if id == 0 {
+		setLocation(w, "/api/v1/payers/", saved)
 	}
-	web.JSON(w, status, payerJSON(saved))
+	web.JSON(w, savedStatus(id), payerJSON(p))
 }
 
 // Policies and prior authorisations.
@@ -263,6 +221,8 @@ type PolicyInput struct {
 	Version           int64  `json:"version"`
 }
 
+func (in PolicyInput) version() int64 { return in.Version }
+
 // policyFieldNames are the API's names for the service's field problems
 // (subscriber_name stays: it covers both names).
 var policyFieldNames = map[string]string{"payer": "payer_id", "copay": "copay_cents", "coinsurance": "coinsurance_bp", "deductible": "deductible_cents"}
@@ -284,16 +244,8 @@ func (h *Handler) ListPolicies(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ps, err := h.Clients.Policies(r.Context(), actor(r), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	today := h.Clients.Today()
-	out := List[Policy]{Data: make([]Policy, len(ps))}
-	for i, p := range ps {
-		out.Data[i] = policyJSON(p, today)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondList(h, w, r, ps, err, func(p clients.Policy) Policy { return policyJSON(p, today) })
 }
 
 // CreatePolicy adds a policy to a client.
@@ -303,63 +255,37 @@ func (h *Handler) CreatePolicy(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	var in PolicyInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if in.Version != 0 {
-		h.fail(w, r, apperr.Invalid("A new policy has no version.", map[string]string{"version": "not used when creating"}))
-		return
-	}
-	h.savePolicy(w, r, in.policy(cid, 0), http.StatusCreated)
+	h.savePolicy(w, r, cid, 0)
 }
 
 // UpdatePolicy replaces a client's policy if the version still matches.
 func (h *Handler) UpdatePolicy(w http.ResponseWriter, r *http.Request) {
-	cid, err := clientID(r)
+	cid, id, err := clientPartIDs(r, "policyID", "policy")
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	pid, err := pathID(r, "policyID", "policy")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var in PolicyInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if in.Version <= 0 {
-		h.fail(w, r, apperr.Invalid("Send the version of the policy you are changing.", map[string]string{"version": "required"}))
-		return
-	}
-	h.savePolicy(w, r, in.policy(cid, pid), http.StatusOK)
+	h.savePolicy(w, r, cid, id)
 }
 
-// savePolicy saves p and answers with the policy as stored (normalised,
-// with its authorisations), read back through the audited list.
-func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request, p clients.Policy, status int) {
+// savePolicy saves the body as the client's policy id, or as a new policy
+// when id is 0, and answers with the policy as stored (normalised, with its
+// authorisations), read back through the audited list.
+func (h *Handler) savePolicy(w http.ResponseWriter, r *http.Request, clientID, id int64) {
+	in, err := decodeVersioned[PolicyInput](r, "policy", id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	a := actor(r)
-	id, err := h.Clients.SavePolicy(r.Context(), a, p)
+	saved, err := h.Clients.SavePolicy(r.Context(), a, in.policy(clientID, id))
 	if err != nil {
 		h.fail(w, r, renameFields(err, policyFieldNames))
 		return
 	}
-	ps, err := h.Clients.Policies(r.Context(), a, p.ClientID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	for _, saved := range ps {
-		if saved.ID == id {
-			web.JSON(w, status, policyJSON(saved, h.Clients.Today()))
-			return
-		}
-	}
-	h.fail(w, r, apperr.NotFound("policy"))
+	ps, err := h.Clients.Policies(r.Context(), a, clientID)
+	p, err := find(ps, err, "policy", func(p clients.Policy) bool { return p.ID == saved })
+	respond(h, w, r, savedStatus(id), p, err, func(p clients.Policy) Policy { return policyJSON(p, h.Clients.Today()) })
 }
 
 // AuthorizationInput is the body of POST .../policies/{policyID}/authorizations.
@@ -374,12 +300,7 @@ type AuthorizationInput struct {
 
 // AddAuthorization records a prior authorisation on a client's policy.
 func (h *Handler) AddAuthorization(w http.ResponseWriter, r *http.Request) {
-	cid, err := clientID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	pid, err := pathID(r, "policyID", "policy")
+	cid, pid, err := clientPartIDs(r, "policyID", "policy")
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -397,19 +318,14 @@ func (h *Handler) AddAuthorization(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ps, err := h.Clients.Policies(r.Context(), a, cid)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+	var auths []clients.Authorization
 	for _, p := range ps {
-		for _, au := range p.Authorizations {
-			if au.ID == id {
-				web.JSON(w, http.StatusCreated, authorizationJSON(au, h.Clients.Today()))
-				return
-			}
-		}
+		auths = append(auths, p.Authorizations...)
 	}
-	h.fail(w, r, apperr.NotFound("authorization"))
+	au, err := find(auths, err, "authorization", func(au clients.Authorization) bool { return au.ID == id })
+	respond(h, w, r, http.StatusCreated, au, err, func(au clients.Authorization) Authorization {
+		return authorizationJSON(au, h.Clients.Today())
+	})
 }
 
 // Contacts.
@@ -427,6 +343,8 @@ type Contact struct {
 	BirthDate     string `json:"birth_date"`
 	LegalDocument string `json:"legal_document"`
 }
+
+func contactJSON(c clients.Contact) Contact { return Contact(c) }
 
 // ContactInput is the body of POST /clients/{id}/contacts.
 type ContactInput struct {
@@ -448,26 +366,14 @@ func (h *Handler) ListContacts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cs, err := h.Clients.Contacts(r.Context(), actor(r), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := List[Contact]{Data: make([]Contact, len(cs))}
-	for i, c := range cs {
-		out.Data[i] = Contact(c)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondList(h, w, r, cs, err, contactJSON)
 }
 
 // AddContact adds a person to a client's record.
 func (h *Handler) AddContact(w http.ResponseWriter, r *http.Request) {
-	cid, err := clientID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	var in ContactInput
-	if err := web.DecodeJSON(r, &in); err != nil {
+	cid, err := idAndBody(r, "id", "client", &in)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -479,28 +385,14 @@ func (h *Handler) AddContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cs, err := h.Clients.Contacts(r.Context(), a, cid)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	for _, c := range cs {
-		if c.ID == id {
-			web.JSON(w, http.StatusCreated, Contact(c))
-			return
-		}
-	}
-	h.fail(w, r, apperr.NotFound("contact"))
+	c, err := find(cs, err, "contact", func(c clients.Contact) bool { return c.ID == id })
+	respond(h, w, r, http.StatusCreated, c, err, contactJSON)
 }
 
 // RemoveContact takes a person off a client's record (the service keeps it
 // for history).
 func (h *Handler) RemoveContact(w http.ResponseWriter, r *http.Request) {
-	cid, err := clientID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	id, err := pathID(r, "contactID", "contact")
+	cid, id, err := clientPartIDs(r, "contactID", "contact")
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -559,27 +451,15 @@ func (h *Handler) ListConsents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cs, err := h.Clients.Consents(r.Context(), actor(r), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	today := h.Clients.Today()
-	out := List[Consent]{Data: make([]Consent, len(cs))}
-	for i, c := range cs {
-		out.Data[i] = consentJSON(c, today)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondList(h, w, r, cs, err, func(c clients.Consent) Consent { return consentJSON(c, today) })
 }
 
 // AddConsent records a signed consent.
 func (h *Handler) AddConsent(w http.ResponseWriter, r *http.Request) {
-	cid, err := clientID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	var in ConsentInput
-	if err := web.DecodeJSON(r, &in); err != nil {
+	cid, err := idAndBody(r, "id", "client", &in)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -594,12 +474,7 @@ func (h *Handler) AddConsent(w http.ResponseWriter, r *http.Request) {
 
 // RevokeConsent records that a client revoked a consent.
 func (h *Handler) RevokeConsent(w http.ResponseWriter, r *http.Request) {
-	cid, err := clientID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	id, err := pathID(r, "consentID", "consent")
+	cid, id, err := clientPartIDs(r, "consentID", "consent")
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -620,15 +495,6 @@ func (h *Handler) RevokeConsent(w http.ResponseWriter, r *http.Request) {
 // audited list.
 func (h *Handler) answerConsent(w http.ResponseWriter, r *http.Request, clientID, id int64, status int) {
 	cs, err := h.Clients.Consents(r.Context(), actor(r), clientID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	for _, c := range cs {
-		if c.ID == id {
-			web.JSON(w, status, consentJSON(c, h.Clients.Today()))
-			return
-		}
-	}
-	h.fail(w, r, apperr.NotFound("consent"))
+	c, err := find(cs, err, "consent", func(c clients.Consent) bool { return c.ID == id })
+	respond(h, w, r, status, c, err, func(c clients.Consent) Consent { return consentJSON(c, h.Clients.Today()) })
 }

@@ -61,6 +61,8 @@ type AppointmentTypeInput struct {
 	Version           int64  `json:"version"`
 }
 
+func (in AppointmentTypeInput) version() int64 { return in.Version }
+
 func (in AppointmentTypeInput) appointmentType(id int64) scheduling.Type {
 	return scheduling.Type{ID: id, Name: in.Name, DurationMinutes: in.DurationMinutes, ServiceCode: in.ServiceCode, Color: in.Color,
 		Kind: scheduling.Kind(in.Kind), Capacity: in.Capacity, TelehealthAllowed: boolOr(in.TelehealthAllowed, true),
@@ -70,30 +72,11 @@ func (in AppointmentTypeInput) appointmentType(id int64) scheduling.Type {
 // ListAppointmentTypes lists the appointment types, active first.
 func (h *Handler) ListAppointmentTypes(w http.ResponseWriter, r *http.Request) {
 	ts, err := h.Scheduling.Types(r.Context(), actor(r))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := List[AppointmentType]{Data: make([]AppointmentType, len(ts))}
-	for i, t := range ts {
-		out.Data[i] = typeJSON(t)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondList(h, w, r, ts, err, typeJSON)
 }
 
 // CreateAppointmentType adds an appointment type.
-func (h *Handler) CreateAppointmentType(w http.ResponseWriter, r *http.Request) {
-	var in AppointmentTypeInput
-	if err := web.DecodeJSON(r, &in); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if in.Version != 0 {
-		h.fail(w, r, apperr.Invalid("A new appointment type has no version.", map[string]string{"version": "not used when creating"}))
-		return
-	}
-	h.saveType(w, r, in.appointmentType(0), http.StatusCreated)
-}
+func (h *Handler) CreateAppointmentType(w http.ResponseWriter, r *http.Request) { h.saveType(w, r, 0) }
 
 // UpdateAppointmentType replaces an appointment type if the version still
 // matches.
@@ -103,40 +86,34 @@ func (h *Handler) UpdateAppointmentType(w http.ResponseWriter, r *http.Request) 
 		h.fail(w, r, err)
 		return
 	}
-	var in AppointmentTypeInput
-	if err := web.DecodeJSON(r, &in); err != nil {
+	h.saveType(w, r, id)
+}
+
+// saveType saves the body as appointment type id, or as a new type when id
+// is 0, and answers with the type as stored.
+func (h *Handler) saveType(w http.ResponseWriter, r *http.Request, id int64) {
+	in, err := decodeVersioned[AppointmentTypeInput](r, "appointment type", id)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if in.Version <= 0 {
-		h.fail(w, r, apperr.Invalid("Send the version of the appointment type you are changing.", map[string]string{"version": "required"}))
-		return
-	}
-	h.saveType(w, r, in.appointmentType(id), http.StatusOK)
-}
-
-func (h *Handler) saveType(w http.ResponseWriter, r *http.Request, t scheduling.Type, status int) {
 	a := actor(r)
-	id, err := h.Scheduling.SaveType(r.Context(), a, t)
+	saved, err := h.Scheduling.SaveType(r.Context(), a, in.appointmentType(id))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	// The service has no read of one type; the list is a practice's few.
 	ts, err := h.Scheduling.Types(r.Context(), a)
+	t, err := find(ts, err, "appointment type", func(t scheduling.Type) bool { return t.ID == saved })
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	i := slices.IndexFunc(ts, func(t scheduling.Type) bool { return t.ID == id })
-	if i < 0 {
-		h.fail(w, r, apperr.NotFound("appointment type"))
-		return
+	if id == 0 {
+		setLocation(w, "/api/v1/appointment-types/", saved)
 	}
-	if status == http.StatusCreated {
-		w.Header().Set("Location", "/api/v1/appointment-types/"+strconv.FormatInt(id, 10))
-	}
-	web.JSON(w, status, typeJSON(ts[i]))
+	web.JSON(w, savedStatus(id), typeJSON(t))
 }
 
 // Rooms.
@@ -153,15 +130,7 @@ type Room struct {
 // ListRooms lists the rooms by location and name.
 func (h *Handler) ListRooms(w http.ResponseWriter, r *http.Request) {
 	rs, err := h.Scheduling.Rooms(r.Context(), actor(r))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := List[Room]{Data: make([]Room, len(rs))}
-	for i, rm := range rs {
-		out.Data[i] = Room(rm)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondList(h, w, r, rs, err, func(rm scheduling.Room) Room { return Room(rm) })
 }
 
 // Availability.
@@ -278,13 +247,9 @@ type WeeklyTemplate struct {
 // SetAvailability replaces a clinician's weekly template: an administrator's
 // for anyone, a clinician's for themself.
 func (h *Handler) SetAvailability(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "clinician")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	var in WeeklyTemplate
-	if err := web.DecodeJSON(r, &in); err != nil {
+	id, err := idAndBody(r, "id", "clinician", &in)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -317,13 +282,9 @@ type ExceptionInput struct {
 
 // AddException records a clinician's time off or extra hours.
 func (h *Handler) AddException(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "clinician")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	var in ExceptionInput
-	if err := web.DecodeJSON(r, &in); err != nil {
+	id, err := idAndBody(r, "id", "clinician", &in)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -438,22 +399,30 @@ type AppointmentResult struct {
 	Warnings    []string    `json:"warnings"`
 }
 
-func (h *Handler) answerAppointment(w http.ResponseWriter, r *http.Request, id int64, res AppointmentResult, status int) {
+// appointment reads one appointment as the API shows it.
+func (h *Handler) appointment(r *http.Request, id int64) (Appointment, error) {
 	ctx := r.Context()
 	ap, err := h.Scheduling.Get(ctx, actor(r), id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return Appointment{}, err
 	}
 	loc, err := h.Scheduling.Zone(ctx)
+	if err != nil {
+		return Appointment{}, err
+	}
+	return appointmentJSON(ap, loc), nil
+}
+
+func (h *Handler) answerAppointment(w http.ResponseWriter, r *http.Request, id int64, res AppointmentResult, status int) {
+	ap, err := h.appointment(r, id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	res.Appointment = appointmentJSON(ap, loc)
+	res.Appointment = ap
 	res.IDs, res.Warnings = nonNil(res.IDs), nonNil(res.Warnings)
 	if status == http.StatusCreated {
-		w.Header().Set("Location", "/api/v1/appointments/"+strconv.FormatInt(id, 10))
+		setLocation(w, "/api/v1/appointments/", id)
 	}
 	web.JSON(w, status, res)
 }
@@ -534,15 +503,7 @@ func (h *Handler) ListAppointments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	loc, err := h.Scheduling.Zone(ctx)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := List[Appointment]{Data: make([]Appointment, len(aps))}
-	for i, ap := range aps {
-		out.Data[i] = appointmentJSON(ap, loc)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondList(h, w, r, aps, err, func(ap scheduling.Appointment) Appointment { return appointmentJSON(ap, loc) })
 }
 
 // inRange applies a calendar range's filters to one client's appointment.
@@ -567,17 +528,12 @@ func (h *Handler) GetAppointment(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	ap, err := h.Scheduling.Get(r.Context(), actor(r), id)
+	ap, err := h.appointment(r, id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	loc, err := h.Scheduling.Zone(r.Context())
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, appointmentJSON(ap, loc))
+	web.JSON(w, http.StatusOK, ap)
 }
 
 // NewAppointment is the body of POST /appointments: one appointment, or a
@@ -651,13 +607,9 @@ func valueOr[T any](p *T, def T) T {
 // MoveAppointment changes an appointment's time, place or details (or those
 // of this and following, or all open occurrences of its series).
 func (h *Handler) MoveAppointment(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "appointment")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	var in AppointmentMove
-	if err := web.DecodeJSON(r, &in); err != nil {
+	id, err := idAndBody(r, "id", "appointment", &in)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -760,13 +712,9 @@ type AppointmentReschedule struct {
 // RescheduleAppointment books the appointment again at a new start and
 // marks the original rescheduled; it answers with the new appointment.
 func (h *Handler) RescheduleAppointment(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "appointment")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	var in AppointmentReschedule
-	if err := web.DecodeJSON(r, &in); err != nil {
+	id, err := idAndBody(r, "id", "appointment", &in)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -821,15 +769,7 @@ func waitlistJSON(e scheduling.WaitlistEntry) WaitlistEntry {
 // user may see, most urgent and longest waiting first.
 func (h *Handler) ListWaitlist(w http.ResponseWriter, r *http.Request) {
 	es, err := h.Scheduling.Waitlist(r.Context(), actor(r))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	out := List[WaitlistEntry]{Data: make([]WaitlistEntry, len(es))}
-	for i, e := range es {
-		out.Data[i] = waitlistJSON(e)
-	}
-	web.JSON(w, http.StatusOK, out)
+	respondList(h, w, r, es, err, waitlistJSON)
 }
 
 // WaitlistInput is the body of POST /waitlist. Omitted days mean Monday to
@@ -885,16 +825,8 @@ func (h *Handler) AddToWaitlist(w http.ResponseWriter, r *http.Request) {
 	}
 	// Read it back as stored, with the service's defaults.
 	es, err := h.Scheduling.Waitlist(r.Context(), a)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	i := slices.IndexFunc(es, func(e scheduling.WaitlistEntry) bool { return e.ID == id })
-	if i < 0 {
-		h.fail(w, r, apperr.NotFound("waitlist entry"))
-		return
-	}
-	web.JSON(w, http.StatusCreated, waitlistJSON(es[i]))
+	added, err := find(es, err, "waitlist entry", func(e scheduling.WaitlistEntry) bool { return e.ID == id })
+	respond(h, w, r, http.StatusCreated, added, err, waitlistJSON)
 }
 
 // WaitlistStatus is the body of POST /waitlist/{id}/status.
@@ -904,13 +836,9 @@ type WaitlistStatus struct {
 
 // SetWaitlistStatus marks a waitlist entry booked, removed or waiting again.
 func (h *Handler) SetWaitlistStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "waitlist entry")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	var in WaitlistStatus
-	if err := web.DecodeJSON(r, &in); err != nil {
+	id, err := idAndBody(r, "id", "waitlist entry", &in)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
