@@ -49,6 +49,7 @@ func commands() []command {
 		{"serve", "run the web server", cmdServe},
 		{"demo", "run the server on a freshly seeded demo practice and print how to sign in", cmdDemo},
 		{"gen", "fill an empty database with a synthetic practice for benchmarks: gen --size small", cmdGen},
+		{"bench", "measure the hot paths on a generated database: bench --scenarios S1,S2 --duration 10s", cmdBench},
 		{"migrate", "apply database migrations (also done by serve)", cmdMigrate},
 		{"user", "manage staff accounts: add, list, disable, reset-mfa", cmdUser},
 		{"token", "create a personal API token: token create --email E", cmdToken},
@@ -67,6 +68,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nEvery flag can also be set with a MENTALSPACE_* environment variable, named in its help.")
+	fmt.Fprintln(w, "Test instruments, on databases of their own: crashtest, loadtest (docs/PERFORMANCE.md).")
 }
 
 // run is main without the process: tests call it with their own streams.
@@ -79,7 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, in io.R
 		}
 		return 0
 	}
-	for _, c := range commands() {
+	for _, c := range append(commands(), toolCommands()...) {
 		if c.name == args[0] {
 			if err := c.run(ctx, args[1:], getenv, s); err != nil {
 				if err == errHelp {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -292,12 +293,18 @@ func (in Input) validate(today string) error {
 }
 
 // fold is how names are compared in search: lower case, accents removed, so
-// "José" is found by "jose" and "JOS".
-var folder = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// "José" is found by "jose" and "JOS". A transform.Chain keeps buffers
+// between calls and is not safe for concurrent use: each call takes its own
+// from the pool.
+var folders = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
 
-// Fold returns s folded for search.
+// Fold returns s folded for search. Safe for concurrent use.
 func Fold(s string) string {
+	folder := folders.Get().(transform.Transformer)
 	out, _, err := transform.String(folder, s)
+	folders.Put(folder)
 	if err != nil {
 		out = s
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mentalspace/mentalspace/internal/access"
@@ -72,12 +73,21 @@ func zoneOf(ctx context.Context, q db.Querier) (*time.Location, error) {
 	if err != nil {
 		return nil, fmt.Errorf("practice time zone: %w", err)
 	}
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return nil, fmt.Errorf("practice time zone %q: %w", name, err)
 	}
+	zones.Store(name, loc)
 	return loc, nil
 }
+
+// zones keeps the locations loaded, by name: time.LoadLocation reads and
+// parses the zone file on every call, a twentieth of a booking's CPU time
+// (docs/PERFORMANCE.md, "Benchmarks").
+var zones sync.Map
 
 // appointmentColumns is what loadAppointments selects, in scan order.
 const appointmentColumns = `a.id, COALESCE(a.series_id, 0), a.clinician_id, u.name, u.credentials, a.type_id, t.name, t.color, t.kind, t.service_code,

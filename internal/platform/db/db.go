@@ -57,6 +57,9 @@ type DB struct {
 	Pool *pgxpool.Pool
 	// Path is the SQLite file, empty on PostgreSQL.
 	Path string
+	// writeStmts and readStmts keep SQLite's statements prepared (see
+	// stmtCache); nil on PostgreSQL, where pgx caches its own.
+	writeStmts, readStmts *stmtCache
 }
 
 // Open opens the database described by o. It does not migrate.
@@ -105,7 +108,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 		read.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	return &DB{Engine: SQLite, write: write, read: read, Path: o.Path}, nil
+	return &DB{Engine: SQLite, write: write, read: read, Path: o.Path, writeStmts: newStmtCache(write), readStmts: newStmtCache(read)}, nil
 }
 
 func openPostgres(ctx context.Context, o Options) (*DB, error) {
@@ -133,6 +136,8 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 
 // Close closes every connection.
 func (d *DB) Close() error {
+	d.writeStmts.close()
+	d.readStmts.close()
 	err := d.write.Close()
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
@@ -151,7 +156,12 @@ type Querier interface {
 }
 
 // Read returns the connection pool for reads outside a transaction.
-func (d *DB) Read() Querier { return d.read }
+func (d *DB) Read() Querier {
+	if d.readStmts != nil {
+		return cachedReader{d.read, d.readStmts}
+	}
+	return d.read
+}
 
 // Writer returns the write connection pool. Only migrations, River and
 // backups use it directly; everything else writes through InTx.
@@ -162,6 +172,7 @@ type Tx struct {
 	*sql.Tx
 	Engine      Engine
 	afterCommit []func()
+	stmts       *stmtCache
 }
 
 // AfterCommit runs f once the transaction has committed (never on rollback).
@@ -183,7 +194,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, Engine: d.Engine}
+	tx := &Tx{Tx: sqlTx, Engine: d.Engine, stmts: d.writeStmts}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()
@@ -192,11 +203,14 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}()
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
+		d.writeStmts.prepareWanted(ctx)
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	// Now that the writer connection is free again.
+	d.writeStmts.prepareWanted(ctx)
 	for _, f := range tx.afterCommit {
 		f()
 	}
