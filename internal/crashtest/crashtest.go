@@ -147,8 +147,10 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			return h.report, err
 		}
 		if ctx.Err() != nil {
-			// Interrupted: what failed then failed because of it.
+			// Interrupted: the cycle is not counted, and what failed in
+			// it failed because of the interruption.
 			h.findings = h.findings[:before]
+			h.report.Cycles--
 			break
 		}
 		if len(h.findings) > 0 {

@@ -99,20 +99,6 @@ func (l *Ledger) Note(n NoteAck) {
 	}
 }
 
-// Bookings returns the acknowledged bookings of clinician, by start.
-func (l *Ledger) BookingsOf(clinician int64) []Booking {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []Booking
-	for _, b := range l.bookings {
-		if b.ClinicianID == clinician {
-			out = append(out, b)
-		}
-	}
-	slices.SortFunc(out, func(x, y Booking) int { return x.Start.Compare(y.Start) })
-	return out
-}
-
 // Touched returns the notes changed since the last call, and forgets them.
 func (l *Ledger) Touched() []NoteAck {
 	l.mu.Lock()

@@ -496,13 +496,13 @@ func (p *plan) drive(ctx context.Context, srv *crashtest.Server, o Options) *res
 	res := &results{}
 	hc := crashtest.NewHTTPClient(len(p.users))
 	defer hc.CloseIdleConnections()
-	var stop atomic.Bool
+	halt := make(chan struct{})
 	var wg sync.WaitGroup
 	start := time.Now()
 	for _, u := range p.users {
 		c := &crashtest.Client{HTTP: hc, BaseURL: srv.URL, Token: u.token}
 		rng := rand.New(rand.NewPCG(p.seed, uint64(u.n)))
-		wg.Go(func() { p.work(ctx, u, c, rng, &stop, res) })
+		wg.Go(func() { p.work(ctx, u, c, rng, halt, res) })
 	}
 	tick := time.NewTicker(10 * time.Second)
 	defer tick.Stop()
@@ -518,14 +518,15 @@ wait:
 			fmt.Fprintf(o.Log, "  %s: %d requests\n", time.Since(start).Round(time.Second), res.requested.Load())
 		}
 	}
-	stop.Store(true)
+	close(halt)
 	wg.Wait()
 	res.took = time.Since(start)
 	return res
 }
 
-// work is one user's session: a request, a pause, until stopped.
-func (p *plan) work(ctx context.Context, u *user, c *crashtest.Client, rng *rand.Rand, stop *atomic.Bool, res *results) {
+// work is one user's session: a pause, a request, until halted (a request
+// under way is finished).
+func (p *plan) work(ctx context.Context, u *user, c *crashtest.Client, rng *rand.Rand, halt <-chan struct{}, res *results) {
 	var lat [numOps][]time.Duration
 	var s5xx, unexp, errs [numOps]int
 	var samples []string
@@ -534,9 +535,17 @@ func (p *plan) work(ctx context.Context, u *user, c *crashtest.Client, rng *rand
 	for _, w := range opWeights {
 		total += w
 	}
-	for !stop.Load() && ctx.Err() == nil {
-		if p.think > 0 {
-			time.Sleep(time.Duration(rng.ExpFloat64() * float64(p.think)))
+	pause := time.NewTimer(0)
+	defer pause.Stop()
+	for {
+		pause.Reset(time.Duration(rng.ExpFloat64() * float64(p.think)))
+		select {
+		case <-halt:
+		case <-ctx.Done():
+		case <-pause.C:
+		}
+		if ctx.Err() != nil || isClosed(halt) {
+			break
 		}
 		op := Op(0)
 		for r := rng.IntN(total); r >= opWeights[op]; op++ {
@@ -600,6 +609,15 @@ func (p *plan) work(ctx context.Context, u *user, c *crashtest.Client, rng *rand
 	res.samples = append(res.samples, samples...)
 	res.bookings += bookings
 	res.saves += saves
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 func truncate(s string, n int) string {
