@@ -122,12 +122,23 @@ type Report struct {
 	CPUs       int       `json:"cpus"`
 	GOMAXPROCS int       `json:"gomaxprocs"`
 	Load       [2]string `json:"load"`
-	Writers    int       `json:"writers"`
-	Duration   string    `json:"duration,omitempty"`
-	Iterations int       `json:"iterations,omitempty"`
-	Results    []Result  `json:"results"`
+	// CPU is how busy the machine was over the run.
+	CPU        CPU      `json:"cpu"`
+	Writers    int      `json:"writers"`
+	Duration   string   `json:"duration,omitempty"`
+	Iterations int      `json:"iterations,omitempty"`
+	Results    []Result `json:"results"`
 	// Booking is S1's own account: what it booked and the double-booking check.
 	Booking *BookingCheck `json:"booking,omitempty"`
+}
+
+// CPU is the CPU time used during a run, in seconds: by this process, and
+// by every process on the machine (Linux; 0 elsewhere), which includes the
+// PostgreSQL server's and anyone else's.
+type CPU struct {
+	Wall    float64 `json:"wall_s"`
+	Process float64 `json:"process_s"`
+	Machine float64 `json:"machine_s"`
 }
 
 // Practice is the size of the practice measured, counted at the start.
@@ -206,6 +217,12 @@ func Run(ctx context.Context, d *db.DB, keys *crypto.Keyring, o Options) (*Repor
 		return nil, err
 	}
 	rep := r.rep
+	t0, cpu0, busy0 := time.Now(), processCPU(), machineCPU()
+	defer func() {
+		rep.Load[1] = loadAverage()
+		rep.CPU = CPU{Wall: round(time.Since(t0).Seconds(), 1), Process: round((processCPU() - cpu0).Seconds(), 1),
+			Machine: round((machineCPU() - busy0).Seconds(), 1)}
+	}()
 	steps := []struct {
 		scenario string
 		run      func(context.Context) error
@@ -222,11 +239,9 @@ func Run(ctx context.Context, d *db.DB, keys *crypto.Keyring, o Options) (*Repor
 			continue
 		}
 		if err := s.run(ctx); err != nil {
-			rep.Load[1] = loadAverage()
 			return rep, fmt.Errorf("%s: %w", s.scenario, err)
 		}
 	}
-	rep.Load[1] = loadAverage()
 	if rep.Booking != nil && rep.Booking.DoubleBookings != 0 {
 		return rep, fmt.Errorf("%w: %d pairs of overlapping appointments", ErrDoubleBooked, rep.Booking.DoubleBookings)
 	}

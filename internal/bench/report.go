@@ -23,8 +23,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for _, k := range slices.Sorted(maps.Keys(r.Settings)) {
 		settings = append(settings, k+"="+r.Settings[k])
 	}
-	fmt.Fprintf(w, "%d CPUs (GOMAXPROCS %d), load %s before and %s after; %d writers; %s\n%s\n\n", r.CPUs, r.GOMAXPROCS,
-		orDash(r.Load[0]), orDash(r.Load[1]), r.Writers, budget, strings.Join(settings, " "))
+	fmt.Fprintf(w, "%d CPUs (GOMAXPROCS %d), load %s before and %s after; %d writers; %s\n", r.CPUs, r.GOMAXPROCS,
+		orDash(r.Load[0]), orDash(r.Load[1]), r.Writers, budget)
+	if r.CPU.Wall > 0 {
+		fmt.Fprintf(w, "%.0f s: this process used %.0f CPU-seconds, the machine %.0f of %.0f (%.0f %% busy)\n", r.CPU.Wall, r.CPU.Process,
+			r.CPU.Machine, r.CPU.Wall*float64(r.CPUs), 100*r.CPU.Machine/(r.CPU.Wall*float64(r.CPUs)))
+	}
+	fmt.Fprintf(w, "%s\n\n", strings.Join(settings, " "))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "part\tconc\tcalls\tp50 ms\tp95 ms\tp99 ms\tthroughput\t\tvs\ttarget\tmet\t")
 	for _, x := range r.Results {
