@@ -8,6 +8,7 @@ import (
 
 	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/audit"
+	"github.com/mentalspace/mentalspace/internal/clinical"
 	"github.com/mentalspace/mentalspace/internal/platform/apperr"
 	"github.com/mentalspace/mentalspace/internal/platform/db"
 )
@@ -55,10 +56,6 @@ var mergeMoves = []string{
 	`UPDATE psychotherapy_notes SET client_id = $1 WHERE client_id = $2`,
 }
 
-// safetyPlanAAD is the safety plan's sealing context (package clinical
-// seals with the same).
-func safetyPlanAAD(clientID int64) string { return fmt.Sprintf("safety_plans.body:%d", clientID) }
-
 // moveSafetyPlan gives the survivor the duplicate's safety plan when it has
 // none of its own, sealed again for its new row. When both have one, the
 // survivor's stays current and the duplicate's stays readable on the merged
@@ -73,11 +70,11 @@ func (s *Service) moveSafetyPlan(ctx context.Context, tx *db.Tx, survivorID, dup
 	if err != nil {
 		return err
 	}
-	plain, err := s.sealer.DecryptTx(ctx, tx, sealed, safetyPlanAAD(duplicateID))
+	plain, err := s.sealer.DecryptTx(ctx, tx, sealed, clinical.SafetyPlanAAD(duplicateID))
 	if err != nil {
 		return err
 	}
-	if sealed, err = s.sealer.EncryptTx(ctx, tx, plain, safetyPlanAAD(survivorID)); err != nil {
+	if sealed, err = s.sealer.EncryptTx(ctx, tx, plain, clinical.SafetyPlanAAD(survivorID)); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE safety_plans SET client_id = $1, body = $2 WHERE client_id = $3`, survivorID, sealed, duplicateID)

@@ -162,9 +162,6 @@ func TestSystemRecordsConsentsAndAlerts(t *testing.T) {
 // TestMergeMovesEveryLinkedTable keeps Merge complete: every table with a
 // column referring to clients must be moved by mergeMoves or by Merge itself.
 func TestMergeMovesEveryLinkedTable(t *testing.T) {
-	if clinical.SafetyPlanAAD(7) != safetyPlanAAD(7) {
-		t.Fatal("merge seals safety plans differently from package clinical")
-	}
 	d := dbtest.Open(t, db.SQLite)
 	rows, err := d.Read().QueryContext(context.Background(), `SELECT m.name, f."from" FROM sqlite_master m, pragma_foreign_key_list(m.name) f
 		WHERE m.type = 'table' AND f."table" = 'clients'`)
@@ -210,7 +207,7 @@ func TestMergeMovesTheClinicalRecordAndCalendar(t *testing.T) {
 					return err
 				}
 			}
-			sealed, err := p.keyring.EncryptTx(ctx, tx, []byte(`{"warning_signs":"x"}`), safetyPlanAAD(dup.ID))
+			sealed, err := p.keyring.EncryptTx(ctx, tx, []byte(`{"warning_signs":"x"}`), clinical.SafetyPlanAAD(dup.ID))
 			if err != nil {
 				return err
 			}
@@ -232,7 +229,7 @@ func TestMergeMovesTheClinicalRecordAndCalendar(t *testing.T) {
 		}
 		var sealed string
 		d.Read().QueryRowContext(ctx, `SELECT body FROM safety_plans WHERE client_id = $1`, keep.ID).Scan(&sealed)
-		if plain, err := p.keyring.Decrypt(ctx, sealed, safetyPlanAAD(keep.ID)); err != nil || string(plain) != `{"warning_signs":"x"}` {
+		if plain, err := p.keyring.Decrypt(ctx, sealed, clinical.SafetyPlanAAD(keep.ID)); err != nil || string(plain) != `{"warning_signs":"x"}` {
 			t.Errorf("moved safety plan: %q, %v", plain, err)
 		}
 	})

@@ -22,10 +22,7 @@ func Visible(ctx context.Context, q db.Querier, a access.Actor, now time.Time, i
 	if len(ids) == 0 {
 		return out, nil
 	}
-	unbound := a.System || slices.ContainsFunc(a.Roles, func(r access.Role) bool {
-		return !slices.Contains(access.CaseloadRoles, r) && slices.Contains(access.PermissionsOf(r), access.PermClientsRead)
-	})
-	if unbound {
+	if seesAll(a) {
 		for _, id := range ids {
 			out[id] = true
 		}

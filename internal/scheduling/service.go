@@ -228,23 +228,21 @@ func (s *Service) Get(ctx context.Context, a access.Actor, id int64) (Appointmen
 	if _, err := s.audit.Authorize(ctx, a, access.PermScheduleRead, access.Target{}, ev); err != nil {
 		return Appointment{}, err
 	}
-	var ap Appointment
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		aps, err := loadAppointments(ctx, tx, `a.id = $1`, id)
-		if err != nil {
-			return err
-		}
-		if len(aps) == 0 {
-			return apperr.NotFound("appointment")
-		}
-		seen, err := hideClients(ctx, tx, a, s.clock.Now(), aps)
-		if err != nil {
-			return err
-		}
-		ap = aps[0]
-		return s.recordReads(ctx, tx, a, ev, seen)
-	})
-	return ap, wrap(err)
+	// Read first, then record the reads: the write transaction (SQLite's one
+	// writer) is held only for the audit entries.
+	aps, err := loadAppointments(ctx, s.db.Read(), `a.id = $1`, id)
+	if err != nil {
+		return Appointment{}, wrap(err)
+	}
+	if len(aps) == 0 {
+		return Appointment{}, apperr.NotFound("appointment")
+	}
+	seen, err := hideClients(ctx, s.db.Read(), a, s.clock.Now(), aps)
+	if err != nil {
+		return Appointment{}, wrap(err)
+	}
+	err = s.db.InTx(ctx, func(tx *db.Tx) error { return s.recordReads(ctx, tx, a, ev, seen) })
+	return aps[0], wrap(err)
 }
 
 // recordReads writes one read entry per client whose data was shown.
@@ -337,20 +335,18 @@ func (s *Service) ClientAppointments(ctx context.Context, a access.Actor, client
 	if _, err := s.audit.AuthorizeClient(ctx, a, access.PermScheduleRead, clientID, &ev); err != nil {
 		return nil, err
 	}
-	var out []Appointment
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		out, err = loadAppointments(ctx, s.db.Read(), `a.id IN (SELECT appointment_id FROM appointment_clients WHERE client_id = $1)`, clientID)
-		if err != nil {
-			return err
-		}
-		if _, err := hideClients(ctx, s.db.Read(), a, s.clock.Now(), out); err != nil {
-			return err
-		}
-		return s.audit.Record(ctx, tx, a, ev)
-	})
+	out, err := loadAppointments(ctx, s.db.Read(), `a.id IN (SELECT appointment_id FROM appointment_clients WHERE client_id = $1)`, clientID)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if _, err := hideClients(ctx, s.db.Read(), a, s.clock.Now(), out); err != nil {
+		return nil, wrap(err)
+	}
+	if err := s.audit.RecordAlone(ctx, a, ev); err != nil {
+		return nil, wrap(err)
+	}
 	slices.Reverse(out)
-	return out, wrap(err)
+	return out, nil
 }
 
 // Clinician is someone who can be booked.
