@@ -60,6 +60,9 @@ type DB struct {
 	// writeStmts and readStmts keep SQLite's statements prepared (see
 	// stmtCache); nil on PostgreSQL, where pgx caches its own.
 	writeStmts, readStmts *stmtCache
+	// committer runs SQLite's write transactions, in groups (groupcommit.go);
+	// nil on PostgreSQL.
+	committer *committer
 }
 
 // Open opens the database described by o. It does not migrate.
@@ -108,7 +111,9 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 		read.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	return &DB{Engine: SQLite, write: write, read: read, Path: o.Path, writeStmts: newStmtCache(write), readStmts: newStmtCache(read)}, nil
+	d := &DB{Engine: SQLite, write: write, read: read, Path: o.Path, writeStmts: newStmtCache(write), readStmts: newStmtCache(read)}
+	d.committer = newCommitter(d)
+	return d, nil
 }
 
 func openPostgres(ctx context.Context, o Options) (*DB, error) {
@@ -136,6 +141,9 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 
 // Close closes every connection.
 func (d *DB) Close() error {
+	if d.committer != nil {
+		d.committer.close()
+	}
 	d.writeStmts.close()
 	d.readStmts.close()
 	err := d.write.Close()
@@ -173,10 +181,24 @@ type Tx struct {
 	Engine      Engine
 	afterCommit []func()
 	stmts       *stmtCache
+	// grouped: the transaction is shared by a group of InTx calls (SQLite's
+	// group commit), so no one caller's context may interrupt a statement:
+	// SQLite rolls the whole transaction back when a write is interrupted.
+	grouped bool
 }
 
 // AfterCommit runs f once the transaction has committed (never on rollback).
 func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f) }
+
+// StatementContext is the context to run a statement in tx with, for code
+// that uses the embedded *sql.Tx directly: ctx itself, or on a grouped
+// SQLite transaction ctx without its cancellation (see Tx.grouped).
+func (tx *Tx) StatementContext(ctx context.Context) context.Context {
+	if tx.grouped {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
 
 // ForUpdate is the row-locking suffix for a SELECT: PostgreSQL needs it, and
 // SQLite's single writer (BEGIN IMMEDIATE) makes it unnecessary.
@@ -187,9 +209,17 @@ func (tx *Tx) ForUpdate() string {
 	return ""
 }
 
-// InTx runs fn in a write transaction, committing when fn returns nil.
-// On SQLite the transaction starts with BEGIN IMMEDIATE.
+// InTx runs fn in a write transaction, committing when fn returns nil, and
+// returns once the commit is durable. On SQLite the transaction starts with
+// BEGIN IMMEDIATE and may be shared with other InTx calls waiting at the same
+// time, each behind its own savepoint and committed together (groupcommit.go):
+// fn sees their writes, and they see fn's, but none returns before the commit
+// and a failed fn undoes only its own writes. When ctx ends while fn runs,
+// its statements go on; fn decides when to stop.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if d.committer != nil {
+		return d.committer.do(ctx, fn)
+	}
 	sqlTx, err := d.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

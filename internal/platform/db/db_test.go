@@ -3,7 +3,10 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mentalspace/mentalspace/internal/platform/db"
 	"github.com/mentalspace/mentalspace/internal/platform/db/dbtest"
@@ -84,6 +87,120 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 			if err := d.InTx(ctx, func(tx *db.Tx) error { _, err := tx.ExecContext(ctx, q); return err }); err == nil {
 				t.Errorf("%q succeeded, want refused by trigger", q)
 			}
+		}
+	})
+}
+
+// TestConcurrentTransactions runs many InTx calls at once, some failing and
+// some panicking after their writes: on SQLite they share commits (group
+// commit), on both engines exactly the successful ones' writes are kept and
+// only their AfterCommit functions run.
+func TestConcurrentTransactions(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		boom := errors.New("boom")
+		const n = 60
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			after    = map[int]bool{}
+			release  = make(chan struct{})
+			results  = make([]error, n)
+			panicked = make([]any, n)
+		)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { panicked[i] = recover() }()
+				results[i] = d.InTx(ctx, func(tx *db.Tx) error {
+					if i == 0 {
+						<-release // hold the writer while the others queue
+					}
+					if _, err := tx.ExecContext(ctx, `INSERT INTO login_throttle (key, failures, window_start) VALUES ($1, 1, 0)`, fmt.Sprint(i)); err != nil {
+						return err
+					}
+					tx.AfterCommit(func() { mu.Lock(); after[i] = true; mu.Unlock() })
+					switch {
+					case i%7 == 3:
+						return boom
+					case i%13 == 5:
+						panic("fn panicked")
+					}
+					return nil
+				})
+			}()
+			if i == 0 {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+		close(release)
+		wg.Wait()
+
+		rows, err := d.Read().QueryContext(ctx, `SELECT key FROM login_throttle`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := map[int]bool{}
+		for rows.Next() {
+			var k int
+			if err := rows.Scan(&k); err != nil {
+				t.Fatal(err)
+			}
+			kept[k] = true
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			failed, panics := i%7 == 3, i%13 == 5 && i%7 != 3
+			switch {
+			case failed && !errors.Is(results[i], boom):
+				t.Errorf("call %d: err %v, want boom", i, results[i])
+			case panics && panicked[i] != "fn panicked":
+				t.Errorf("call %d: panic %v, want fn's panic raised in the caller", i, panicked[i])
+			case !failed && !panics && (results[i] != nil || panicked[i] != nil):
+				t.Errorf("call %d: err %v, panic %v", i, results[i], panicked[i])
+			}
+			ok := !failed && !panics
+			if kept[i] != ok || after[i] != ok {
+				t.Errorf("call %d: row kept %v, AfterCommit ran %v; want %v", i, kept[i], after[i], ok)
+			}
+		}
+		if d.Engine == db.SQLite {
+			commits, txs := d.GroupCommits()
+			t.Logf("%d transactions in %d commits", txs, commits)
+			if txs != int64(len(kept)) || commits > txs/2 {
+				t.Errorf("%d transactions in %d commits: want %d transactions, grouped", txs, commits, len(kept))
+			}
+		}
+	})
+}
+
+// TestQueuedTransactionCancelled: an InTx whose context ends while it waits
+// for the writer returns without running.
+func TestQueuedTransactionCancelled(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		if d.Engine != db.SQLite {
+			t.Skip("PostgreSQL has no single writer to wait for")
+		}
+		release := make(chan struct{})
+		held := make(chan error)
+		go func() {
+			held <- d.InTx(context.Background(), func(tx *db.Tx) error { <-release; return nil })
+		}()
+		time.Sleep(20 * time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		ran := false
+		err := d.InTx(ctx, func(tx *db.Tx) error { ran = true; return nil })
+		close(release)
+		if !errors.Is(err, context.DeadlineExceeded) || ran {
+			t.Errorf("queued InTx: err %v, ran %v; want the deadline and no run", err, ran)
+		}
+		if err := <-held; err != nil {
+			t.Fatal(err)
 		}
 	})
 }

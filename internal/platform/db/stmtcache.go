@@ -106,6 +106,7 @@ func (c *stmtCache) close() {
 
 // ExecContext runs query in the transaction (prepared once, on SQLite).
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = tx.StatementContext(ctx)
 	if s := tx.stmts.inTx(ctx, tx.Tx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -114,6 +115,7 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 // QueryContext runs query in the transaction (prepared once, on SQLite).
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = tx.StatementContext(ctx)
 	if s := tx.stmts.inTx(ctx, tx.Tx, query); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -122,6 +124,7 @@ func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 // QueryRowContext runs query in the transaction (prepared once, on SQLite).
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = tx.StatementContext(ctx)
 	if s := tx.stmts.inTx(ctx, tx.Tx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}

@@ -163,7 +163,7 @@ func (r *Runner) AddPeriodic(every time.Duration, args river.JobArgs) {
 // river.UniqueOpts; add cancelled and discarded to ByState to cover those too). The error is non-nil when the
 // kind has no registered worker, the options are invalid or the insert fails.
 func (r *Runner) InsertTx(ctx context.Context, tx *db.Tx, args river.JobArgs, opts *river.InsertOpts) error {
-	if _, err := r.inserter.InsertTx(ctx, tx.Tx, args, opts); err != nil {
+	if _, err := r.inserter.InsertTx(tx.StatementContext(ctx), tx.Tx, args, opts); err != nil {
 		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
 	}
 	return nil
