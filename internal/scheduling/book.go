@@ -276,6 +276,16 @@ func (s *Service) Book(ctx context.Context, a access.Actor, b Booking) (Booked, 
 	}
 	length := time.Duration(d.Minutes) * time.Minute
 	res := resources{ClinicianID: d.ClinicianID, RoomID: d.RoomID, ClientIDs: b.ClientIDs}
+	// Working hours are advice (except online, where they are the offer), so
+	// they are read before the transaction: the writer is held only for what
+	// must not interleave.
+	warn, err := availabilityWarnings(ctx, s.db.Read(), d.ClinicianID, starts, length, loc)
+	if err != nil {
+		return Booked{}, wrap(err)
+	}
+	if b.Online && len(warn) > 0 {
+		return Booked{}, fieldError("start", "That time is not open for online booking. Choose one of the offered times.")
+	}
 	var out Booked
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		if err := lock(ctx, tx, res); err != nil {
@@ -291,13 +301,6 @@ func (s *Service) Book(ctx context.Context, a access.Actor, b Booking) (Booked, 
 		}
 		if err := refuseClashes(all, b.OverrideReason != "", loc); err != nil {
 			return err
-		}
-		warn, err := availabilityWarnings(ctx, tx, d.ClinicianID, starts, length, loc)
-		if err != nil {
-			return err
-		}
-		if b.Online && len(warn) > 0 {
-			return fieldError("start", "That time is not open for online booking. Choose one of the offered times.")
 		}
 		out.Warnings = warn
 		overlap := ""

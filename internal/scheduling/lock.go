@@ -100,46 +100,44 @@ type clash struct {
 func clashes(ctx context.Context, tx *db.Tx, r resources, start, end time.Time, skip []int64) ([]clash, error) {
 	s, e := db.Micros(start), db.Micros(end)
 	lookback := s - int64(MaxMinutes)*int64(time.Minute/time.Microsecond)
-	skipSQL, skipArgs := notIn("a.id", skip, 5)
-	var out []clash
-	scan := func(what, query string, args ...any) error {
-		rows, err := tx.QueryContext(ctx, query, args...)
-		if err != nil {
-			return fmt.Errorf("overlap %s: %w", what, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c := clash{What: what}
-			var cs, ce int64
-			if err := rows.Scan(&c.AppointmentID, &c.ClientID, &cs, &ce); err != nil {
-				return err
-			}
-			c.Start, c.End = db.Time(cs), db.Time(ce)
-			out = append(out, c)
-		}
-		return rows.Err()
+	// One statement, one part per resource: each part is its own index range
+	// (appointments_clinician, appointments_room, appointment_clients_client),
+	// and asking once holds the writer for less than asking three times.
+	skipSQL, args := notIn("a.id", skip, 4)
+	args = append([]any{s, e, lookback}, args...)
+	param := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
 	}
-	base := []any{s, e, lookback}
-	if err := scan("clinician", `SELECT a.id, 0, a.starts_at, a.ends_at FROM appointments a
-		WHERE a.clinician_id = $4 AND a.blocks AND a.starts_at < $2 AND a.starts_at > $3 AND a.ends_at > $1`+skipSQL,
-		append(append(slices.Clone(base), r.ClinicianID), skipArgs...)...); err != nil {
-		return nil, err
-	}
+	const window = ` AND a.blocks AND a.starts_at < $2 AND a.starts_at > $3 AND a.ends_at > $1`
+	query := `SELECT 'clinician', a.id, 0, a.starts_at, a.ends_at FROM appointments a
+		WHERE a.clinician_id = ` + param(r.ClinicianID) + window + skipSQL
 	if r.RoomID != 0 {
-		if err := scan("room", `SELECT a.id, 0, a.starts_at, a.ends_at FROM appointments a
-			WHERE a.room_id = $4 AND a.blocks AND a.starts_at < $2 AND a.starts_at > $3 AND a.ends_at > $1`+skipSQL,
-			append(append(slices.Clone(base), r.RoomID), skipArgs...)...); err != nil {
-			return nil, err
-		}
+		query += `
+		UNION ALL SELECT 'room', a.id, 0, a.starts_at, a.ends_at FROM appointments a
+		WHERE a.room_id = ` + param(r.RoomID) + window + skipSQL
 	}
 	for _, c := range r.ClientIDs {
-		if err := scan("client", `SELECT a.id, ac.client_id, a.starts_at, a.ends_at FROM appointment_clients ac JOIN appointments a ON a.id = ac.appointment_id
-			WHERE ac.client_id = $4 AND ac.attendance <> 'cancelled' AND a.blocks AND a.starts_at < $2 AND a.starts_at > $3 AND a.ends_at > $1`+skipSQL,
-			append(append(slices.Clone(base), c), skipArgs...)...); err != nil {
+		query += `
+		UNION ALL SELECT 'client', a.id, ac.client_id, a.starts_at, a.ends_at FROM appointment_clients ac JOIN appointments a ON a.id = ac.appointment_id
+		WHERE ac.client_id = ` + param(c) + ` AND ac.attendance <> 'cancelled'` + window + skipSQL
+	}
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("overlap: %w", err)
+	}
+	defer rows.Close()
+	var out []clash
+	for rows.Next() {
+		var c clash
+		var cs, ce int64
+		if err := rows.Scan(&c.What, &c.AppointmentID, &c.ClientID, &cs, &ce); err != nil {
 			return nil, err
 		}
+		c.Start, c.End = db.Time(cs), db.Time(ce)
+		out = append(out, c)
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // notIn renders "AND col NOT IN ($n, …)" for ids, numbering from first.
