@@ -240,10 +240,12 @@ func (in *install) start(t testing.TB, args ...string) *server {
 }
 
 // waitFor polls buf until re matches it and returns the match. It fails the
-// test if the command exits first or nothing matches within ten seconds.
+// test if the command exits first or nothing matches within 30 seconds: the
+// demo seeds its practice before it prints, which takes about 5 s on a quiet
+// two-core machine and twice that on a busy one.
 func (s *server) waitFor(t testing.TB, buf *lockedBuffer, re *regexp.Regexp) []string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if m := re.FindStringSubmatch(buf.String()); m != nil {
 			return m
@@ -255,7 +257,7 @@ func (s *server) waitFor(t testing.TB, buf *lockedBuffer, re *regexp.Regexp) []s
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no %q within 10s\nstdout: %s\nstderr: %s", re, s.stdout, s.stderr)
+			t.Fatalf("no %q within 30s\nstdout: %s\nstderr: %s", re, s.stdout, s.stderr)
 		}
 	}
 }

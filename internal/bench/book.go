@@ -68,6 +68,7 @@ func (r *runner) book(ctx context.Context) error {
 	check.Booked, check.Conflicts = booked.Load(), conflicts.Load()
 	booked.Store(0)
 	conflicts.Store(0)
+	commits0, txs0 := r.d.GroupCommits()
 	s, err = r.drive(ctx, r.o.Writers, func(ctx context.Context, w int) error {
 		if w >= hot {
 			return bookOne(ctx, w, g.next(), false)
@@ -91,6 +92,10 @@ func (r *runner) book(ctx context.Context) error {
 	many.Note = fmt.Sprintf("%d writers on one slot at a time: %d refused as clashes", hot, conflicts.Load())
 	if n := unexpected.Load(); n > 0 {
 		many.Note += fmt.Sprintf("; %d refusals of free slots", n)
+	}
+	if commits, txs := r.d.GroupCommits(); commits > commits0 {
+		// SQLite's group commit: how many transactions shared each commit.
+		many.Note += fmt.Sprintf("; %.1f transactions per commit", float64(txs-txs0)/float64(commits-commits0))
 	}
 	if r.d.Engine == db.SQLite {
 		many.Target, many.Met = fmt.Sprintf("≥ %.1f × L", bookTarget), met(many.Ratio >= bookTarget)

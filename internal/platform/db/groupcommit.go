@@ -49,6 +49,7 @@ type committer struct {
 	d        *DB
 	requests chan *txRequest
 	quit     chan struct{}
+	stopOnce sync.Once
 	stopped  sync.WaitGroup
 
 	// Counted for tests and the benchmark's report.
@@ -88,8 +89,10 @@ func (c *committer) do(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
+// close stops the committer once the group it runs is done; DB.Close may be
+// called more than once.
 func (c *committer) close() {
-	close(c.quit)
+	c.stopOnce.Do(func() { close(c.quit) })
 	c.stopped.Wait()
 }
 
