@@ -183,9 +183,11 @@ type Result struct {
 	Versus string  `json:"versus,omitempty"`
 	// PerCore is S7's verify rate per CPU-second.
 	PerCore float64 `json:"per_core,omitempty"`
-	Target  string  `json:"target,omitempty"`
-	Met     *bool   `json:"met,omitempty"`
-	Note    string  `json:"note,omitempty"`
+	// Clinicians is how many clinicians S2's calendar shows.
+	Clinicians int    `json:"clinicians,omitempty"`
+	Target     string `json:"target,omitempty"`
+	Met        *bool  `json:"met,omitempty"`
+	Note       string `json:"note,omitempty"`
 }
 
 // Failed reports whether a result missed its target.
@@ -193,6 +195,9 @@ func (r Result) Failed() bool { return r.Met != nil && !*r.Met }
 
 // Find returns the result of the named part, if the report has it.
 func (r *Report) Find(name string) (Result, bool) {
+	if r == nil {
+		return Result{}, false
+	}
 	for _, x := range r.Results {
 		if x.Name == name {
 			return x, true

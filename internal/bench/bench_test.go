@@ -39,7 +39,7 @@ func TestRun(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Run: %v\n%s", err, log.String())
 		}
-		want := []string{"L/1", "L/4", "S1/1", "S1/4", "S2", "S3/frontdesk", "S3/clinician", "S4", "S4/db", "S7/append", "S7/append-in-tx", "S7/verify"}
+		want := []string{"L/1", "L/4", "S1/1", "S1/4", "S2", "S2/50", "S3/frontdesk", "S3/clinician", "S4", "S4/db", "S7/append", "S7/append-in-tx", "S7/verify"}
 		var got []string
 		for _, r := range rep.Results {
 			got = append(got, r.Name)
@@ -120,5 +120,37 @@ func TestOptions(t *testing.T) {
 	d := dbtest.Open(t, db.SQLite)
 	if _, err := bench.Run(context.Background(), d, nil, bench.Options{Scenarios: []string{"S9"}}); err == nil || !strings.Contains(err.Error(), `unknown scenario "S9"`) {
 		t.Errorf("Run with scenario S9 = %v, want it refused", err)
+	}
+}
+
+// TestBaseline: with a smaller practice's report as the baseline, S2 and S3
+// are given as large/small and judged, except a calendar wider than the
+// baseline's, whose ratio is shown but not judged.
+func TestBaseline(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	keys := tiny(t, d)
+	ctx := context.Background()
+	opts := bench.Options{Iterations: 5, Scenarios: []string{"S2", "S3"}}
+	base, err := bench.Run(ctx, d, keys, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range base.Results {
+		if base.Results[i].Name == "S2" {
+			base.Results[i].Clinicians = 4 // as if the smaller practice had 4 clinicians
+		}
+	}
+	opts.Baseline = base
+	rep, err := bench.Run(ctx, d, keys, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"S2/50", "S3/frontdesk", "S3/clinician"} {
+		if r, _ := rep.Find(name); r.Ratio <= 0 || r.Met == nil || !strings.HasPrefix(r.Versus, "p50 at 300 clients") {
+			t.Errorf("%s: %+v, want a ratio to the baseline, judged", name, r)
+		}
+	}
+	if r, _ := rep.Find("S2"); r.Ratio <= 0 || r.Met != nil || !strings.Contains(r.Versus, "4 clinicians") {
+		t.Errorf("S2 wider than its baseline: %+v, want a ratio, not judged", r)
 	}
 }
