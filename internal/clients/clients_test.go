@@ -2,9 +2,12 @@ package clients
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/audit"
@@ -265,6 +268,135 @@ func TestSearch(t *testing.T) {
 		for _, e := range page.Entries {
 			if e.ObjectType == "client_search" && strings.Contains(strings.ToLower(e.Detail), "jos") {
 				t.Errorf("audit detail carries the query: %q", e.Detail)
+			}
+		}
+	})
+}
+
+// TestCaseloadSearch pins name searches by caseload-bound staff: each of
+// their scopes (primary clinician, care team, a supervisee's of either),
+// matches by last, first and preferred name, a client who matches several
+// ways or is in several scopes found once, merged records and other
+// caseloads left out, the status filter and the page size.
+func TestCaseloadSearch(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		p := aPracticeWithStaff(t, d)
+		staff := func(who string) int64 { return p.staff[who].UserID }
+		client := func(first, pref, last, primary string, team ...string) Client {
+			in := aClient(first, last, "1980-01-01")
+			in.PreferredName, in.PrimaryClinicianID = pref, staff(primary)
+			for _, who := range team {
+				in.CareTeam = append(in.CareTeam, staff(who))
+			}
+			return p.register("frontdesk", in)
+		}
+		// In name order (search_last, search_first).
+		madelyn := client("Madelyn", "", "Abbott", "supervisor")
+		omar := client("Omar", "", "Madden", "associate", "clinician")
+		ana := client("Ana", "", "Madrigal", "clinician")
+		madeline := client("Madeline", "Maddie", "Madsen", "clinician", "associate") // "mad" by all three names
+		paul := client("Paul", "", "Madsen", "clinician")
+		theo := client("Theo", "", "Madsen", "associate", "supervisor") // two of the supervisor's scopes
+		mads := client("Mads", "", "Olsen", "other")
+		lena := client("Léna", "Maddy", "Price", "other", "clinician")
+		maddox := client("Maddox", "", "Quinn", "clinician")
+		madison := client("Madison", "", "Reyes", "clinician")
+		in := Input{FirstName: maddox.FirstName, LastName: maddox.LastName, BirthDate: maddox.BirthDate, Phones: maddox.Phones,
+			PrimaryClinicianID: maddox.PrimaryClinicianID, Status: StatusInactive, StatusDate: "2026-06-01"}
+		if err := p.svc.Update(ctx, p.staff["admin"], maddox.ID, in, maddox.Version); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.svc.Merge(ctx, p.staff["admin"], ana.ID, madison.ID); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			name string
+			who  string
+			f    SearchFilter
+			want []Client
+		}{
+			{"OneWord", "clinician", SearchFilter{Query: "mad"}, []Client{omar, ana, madeline, paul, lena, maddox}},
+			{"OneWordActive", "clinician", SearchFilter{Query: "mad", Status: StatusActive}, []Client{omar, ana, madeline, paul, lena}},
+			{"OneWordInactive", "clinician", SearchFilter{Query: "MAD", Status: StatusInactive}, []Client{maddox}},
+			{"OneWordPage", "clinician", SearchFilter{Query: "mad", Limit: 3}, []Client{omar, ana, madeline}},
+			{"OneWordPageOfOne", "clinician", SearchFilter{Query: "mad", Limit: 1}, []Client{omar}},
+			{"FirstAndPreferred", "clinician", SearchFilter{Query: "madd"}, []Client{omar, madeline, lena, maddox}},
+			{"FirstOnly", "clinician", SearchFilter{Query: "omar"}, []Client{omar}},
+			{"FirstAccents", "clinician", SearchFilter{Query: "léna"}, []Client{lena}},
+			{"LastNotFirst", "clinician", SearchFilter{Query: "mads"}, []Client{madeline, paul}},
+			{"Merged", "clinician", SearchFilter{Query: "madison"}, nil},
+			{"MergedLast", "clinician", SearchFilter{Query: "reyes"}, nil},
+			{"NotOnCaseload", "clinician", SearchFilter{Query: "theo"}, nil},
+			{"FirstLast", "clinician", SearchFilter{Query: "paul mad"}, []Client{paul}},
+			{"PreferredLast", "clinician", SearchFilter{Query: "maddie madsen"}, []Client{madeline}},
+			{"FirstLastBoth", "clinician", SearchFilter{Query: "mad madsen"}, []Client{madeline}},
+			{"LastComma", "clinician", SearchFilter{Query: "madsen, p"}, []Client{paul}},
+			{"LastCommaBoth", "clinician", SearchFilter{Query: "Madsen, Mad"}, []Client{madeline}},
+			{"LastCommaAny", "clinician", SearchFilter{Query: "madsen,"}, []Client{madeline, paul}},
+			{"CommaFirst", "clinician", SearchFilter{Query: ", mad"}, []Client{madeline, lena, maddox}},
+			{"LastWords", "clinician", SearchFilter{Query: "madsen paul"}, nil},
+			{"Nothing", "clinician", SearchFilter{Query: "zz"}, nil},
+			{"Supervisor", "supervisor", SearchFilter{Query: "mad"}, []Client{madelyn, omar, madeline, theo}},
+			{"SupervisorPage", "supervisor", SearchFilter{Query: "mad", Limit: 2}, []Client{madelyn, omar}},
+			{"SupervisorTwoScopes", "supervisor", SearchFilter{Query: "theo mad"}, []Client{theo}},
+			{"SupervisorLast", "supervisor", SearchFilter{Query: "madsen"}, []Client{madeline, theo}},
+			{"SupervisorFirst", "supervisor", SearchFilter{Query: "o"}, []Client{omar}},
+			{"SupervisorNotOnCaseload", "supervisor", SearchFilter{Query: "paul"}, nil},
+			{"Associate", "associate", SearchFilter{Query: "mad"}, []Client{omar, madeline, theo}},
+			{"Other", "other", SearchFilter{Query: "mad"}, []Client{mads, lena}},
+			{"OtherLastFirst", "other", SearchFilter{Query: "mads"}, []Client{mads}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				res, err := p.svc.Search(ctx, p.staff[tt.who], tt.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got, want []string
+				for _, r := range res {
+					got = append(got, fmt.Sprintf("%d %s", r.ID, r.DisplayName()))
+				}
+				for _, c := range tt.want {
+					want = append(want, fmt.Sprintf("%d %s", c.ID, c.DisplayName()))
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%s searches %+v (-want +got):\n%s", tt.who, tt.f, diff)
+				}
+			})
+		}
+	})
+}
+
+// TestSupervisorSharedCareTeam: a client on the care teams of two of a
+// supervisor's supervisees is one place of a page, in a name search and in
+// the listing, so that a page is never short (a short page reads as the
+// last one).
+func TestSupervisorSharedCareTeam(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		p := aPracticeWithStaff(t, d)
+		if err := p.svc.SetSupervisors(ctx, p.staff["admin"], p.staff["clinician"].UserID, []int64{p.staff["supervisor"].UserID}); err != nil {
+			t.Fatal(err)
+		}
+		var want []int64
+		for _, last := range []string{"Aab", "Aac", "Aad", "Aae"} {
+			in := aClient("Kim", last, "1980-01-01")
+			in.PrimaryClinicianID = p.staff["other"].UserID
+			in.CareTeam = []int64{p.staff["associate"].UserID, p.staff["clinician"].UserID}
+			want = append(want, p.register("frontdesk", in).ID)
+		}
+		for _, f := range []SearchFilter{{Query: "aa", Limit: 3}, {Limit: 3}} {
+			res, err := p.svc.Search(ctx, p.staff["supervisor"], f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, r := range res {
+				got = append(got, r.ID)
+			}
+			if diff := cmp.Diff(want[:3], got); diff != "" {
+				t.Errorf("supervisor searches %+v (-want +got):\n%s", f, diff)
 			}
 		}
 	})

@@ -151,11 +151,35 @@ func parseName(q string) *nameMatch {
 	}}
 }
 
+// seek is a prefix that an index range answers, and the rest of each
+// alternative looked up by it, checked on every entry of that range.
+type seek struct {
+	on   prefix
+	rest [][]prefix
+}
+
+// seeks groups alternatives by the prefix each is looked up by: its first
+// with a value (an empty one narrows nothing), or else its first.
+func seeks(alts [][]prefix) []seek {
+	var out []seek
+	for _, alt := range alts {
+		i := max(0, slices.IndexFunc(alt, func(p prefix) bool { return p.value != "" }))
+		j := slices.IndexFunc(out, func(s seek) bool { return s.on == alt[i] })
+		if j < 0 {
+			out, j = append(out, seek{on: alt[i]}), len(out)
+		}
+		out[j].rest = append(out[j].rest, slices.Concat(alt[:i], alt[i+1:]))
+	}
+	return out
+}
+
 // searcher runs one search. Name queries and caseload listings are run as
 // several small statements whose results are merged here: each statement is
-// one both engines answer from an index in result order (or from a short
-// list), whereas the same conditions OR-ed into one statement make both
-// engines fetch and sort every match (docs/PERFORMANCE.md, "Client search").
+// one both engines answer from one index range, in result order or sorting
+// only its matches (or from a short list), whereas the same conditions
+// OR-ed into one statement make both engines fetch and sort every match
+// (docs/PERFORMANCE.md, "Client search"). A caseload's name statements are
+// sent joined into one (caseloadNames).
 type searcher struct {
 	s   *Service
 	ctx context.Context
@@ -170,6 +194,9 @@ type stmt struct {
 	alias string // "c" or "t"
 	where []string
 	args  []any
+	// distinct: the statement may find a client more than once (the care
+	// teams of several supervisees), and each must fill one place of a page.
+	distinct bool
 }
 
 func clientsStmt() *stmt { return &stmt{alias: "c"} }
@@ -238,23 +265,30 @@ func (sr *searcher) live(st *stmt) {
 // scopes are statements that together cover the clients a caseload-bound
 // actor may see: the clients they are primary clinician of, those whose
 // care team they are on, and for supervisors the same for their
-// supervisees. Each has its own index in name order; OR-ed together in one
-// statement they would have none. It returns nil for staff who see everyone.
-func (sr *searcher) scopes() []func() *stmt {
+// supervisees. Each has its own indexes, led by the scope's column; OR-ed
+// together in one statement they would have none. A scope's statement
+// continues args, so that several can be joined into one. It returns nil
+// for staff who see everyone.
+func (sr *searcher) scopes() []func(args []any) *stmt {
 	if seesAll(sr.a) {
 		return nil
 	}
-	scope := func(alias, cond string) func() *stmt {
-		return func() *stmt {
-			st := &stmt{alias: alias}
+	scope := func(alias, cond string) func([]any) *stmt {
+		return func(args []any) *stmt {
+			st := &stmt{alias: alias, args: args}
 			st.where = append(st.where, strings.ReplaceAll(cond, "$u", st.arg(sr.a.UserID)))
 			return st
 		}
 	}
-	out := []func() *stmt{scope("c", "c.primary_clinician_id = $u"), scope("t", "t.user_id = $u")}
+	out := []func([]any) *stmt{scope("c", "c.primary_clinician_id = $u"), scope("t", "t.user_id = $u")}
 	if sr.a.Has(access.RoleSupervisor) {
 		sup := superviseesSQL("$u", sr.s.clock.Now())
-		out = append(out, scope("c", "c.primary_clinician_id IN "+sup), scope("t", "t.user_id IN "+sup))
+		teams := scope("t", "t.user_id IN "+sup)
+		out = append(out, scope("c", "c.primary_clinician_id IN "+sup), func(args []any) *stmt {
+			st := teams(args)
+			st.distinct = true
+			return st
+		})
 	}
 	return out
 }
@@ -281,7 +315,7 @@ func (sr *searcher) direct(exact string, args []any) ([]Summary, error) {
 func (sr *searcher) list() ([]Summary, error) {
 	var all []candidate
 	for _, scope := range sr.scopes() {
-		st := scope()
+		st := scope(nil)
 		st.where = append(st.where, st.id()+" > "+st.arg(sr.f.AfterID))
 		sr.live(st)
 		got, err := sr.candidates(st, " ORDER BY "+st.id(), sr.f.Limit)
@@ -293,7 +327,8 @@ func (sr *searcher) list() ([]Summary, error) {
 	return sr.fetch(all, func(x, y candidate) int { return cmpID(x.id, y.id) })
 }
 
-// names answers a name query.
+// names answers a name query, within a caseload's scopes or among every
+// client.
 func (sr *searcher) names(m *nameMatch) ([]Summary, error) {
 	var all []candidate
 	add := func(st *stmt, order string, limit int) error {
@@ -302,15 +337,9 @@ func (sr *searcher) names(m *nameMatch) ([]Summary, error) {
 		return err
 	}
 	if scopes := sr.scopes(); scopes != nil {
-		// A caseload is small: walk each scope in name order, filtered by
-		// the whole match, and stop after a page.
-		for _, scope := range scopes {
-			st := scope()
-			st.where = append(st.where, st.match(m.alts, false))
-			sr.live(st)
-			if err := add(st, st.nameOrder(), sr.f.Limit); err != nil {
-				return nil, err
-			}
+		all, err := sr.scan(sr.caseloadNames(scopes, m))
+		if err != nil {
+			return nil, err
 		}
 		return sr.fetch(all, cmpName)
 	}
@@ -378,6 +407,41 @@ func (sr *searcher) names(m *nameMatch) ([]Summary, error) {
 	return sr.fetch(all, cmpName)
 }
 
+// caseloadNames is the statement that finds a name within a caseload. In
+// each scope, each prefix the alternatives are looked up by (see seeks) is
+// a range of an index led by the scope's column, so the engine reads the
+// scope's clients with that prefix rather than the whole caseload. A
+// surname range is read in name order and stops after a page; a first or
+// preferred name range is read whole and sorted, so it costs as many
+// entries as the scope has clients with that first or preferred name
+// prefix. The statements are sent as one, each a subquery (a compound's own
+// members cannot have ORDER BY and LIMIT), because PostgreSQL pays a round
+// trip for each.
+func (sr *searcher) caseloadNames(scopes []func([]any) *stmt, m *nameMatch) (string, []any) {
+	var parts []string
+	var args []any
+	sks := seeks(m.alts)
+	for _, scope := range scopes {
+		for _, sk := range sks {
+			st := scope(args)
+			st.where = append(st.where, st.prefix(sk.on, true))
+			if sk.on.col == "search_preferred" && sk.on.value != "" {
+				// Implied by the prefix, but the engines use the preferred
+				// name indexes, which leave out clients without one, only
+				// when the statement says so.
+				st.where = append(st.where, st.alias+".search_preferred <> ''")
+			}
+			if !slices.ContainsFunc(sk.rest, func(r []prefix) bool { return len(r) == 0 }) {
+				st.where = append(st.where, st.match(sk.rest, false))
+			}
+			sr.live(st)
+			parts = append(parts, fmt.Sprintf("SELECT * FROM (%s) s%d", st.candidatesSQL(st.nameOrder(), sr.f.Limit), len(parts)))
+			args = st.args
+		}
+	}
+	return strings.Join(parts, " UNION ALL "), args
+}
+
 // count is how many clients have a name column starting with p, up to denseAt+1.
 func (sr *searcher) count(p prefix) (int, error) {
 	st := clientsStmt()
@@ -416,9 +480,22 @@ func cmpName(x, y candidate) int {
 }
 
 func (sr *searcher) candidates(st *stmt, order string, limit int) ([]candidate, error) {
+	return sr.scan(st.candidatesSQL(order, limit), st.args)
+}
+
+// candidatesSQL selects the statement's candidates: id and folded names.
+func (st *stmt) candidatesSQL(order string, limit int) string {
 	a := st.alias
-	rows, err := sr.s.db.Read().QueryContext(sr.ctx, `SELECT `+st.id()+`, `+a+`.search_last, `+a+`.search_first FROM `+st.from()+` WHERE `+
-		strings.Join(st.where, " AND ")+order+fmt.Sprintf(" LIMIT %d", limit), st.args...)
+	sel := `SELECT `
+	if st.distinct {
+		sel = `SELECT DISTINCT `
+	}
+	return sel + st.id() + `, ` + a + `.search_last, ` + a + `.search_first FROM ` + st.from() + ` WHERE ` +
+		strings.Join(st.where, " AND ") + order + fmt.Sprintf(" LIMIT %d", limit)
+}
+
+func (sr *searcher) scan(query string, args []any) ([]candidate, error) {
+	rows, err := sr.s.db.Read().QueryContext(sr.ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
