@@ -87,6 +87,9 @@ func printCrashReport(s stdio, r crashtest.Report) {
 		}
 	}
 	fmt.Fprintf(s.out, "  after every kill       every acknowledged write present; no half-written record or double booking; %s; audit verify\n", checks)
+	if r.ForgivenTries > 0 {
+		fmt.Fprintf(s.out, "  password tries         %d interrupted by a kill and left counted by the throttle, forgiven\n", r.ForgivenTries)
+	}
 	for i, f := range r.Findings {
 		if i == 50 {
 			fmt.Fprintf(s.out, "  … and %d more\n", len(r.Findings)-50)
