@@ -160,7 +160,7 @@ func (c *committer) group(first *txRequest) {
 			}
 		}
 		own := &Tx{Tx: tx.Tx, Engine: tx.Engine, stmts: tx.stmts, grouped: true}
-		err, panicked := run(r.fn, own)
+		panicked, err := run(r.fn, own)
 		if err == nil && panicked == nil {
 			if savepoint {
 				if _, err := tx.ExecContext(bg, `RELEASE grouped`); err != nil {
@@ -223,16 +223,13 @@ func (c *committer) next(size int, started time.Time) *txRequest {
 }
 
 // run calls fn, turning a panic into a value to raise in the caller.
-func run(fn func(tx *Tx) error, tx *Tx) (err error, panicked any) {
+func run(fn func(tx *Tx) error, tx *Tx) (panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = p
 		}
 	}()
-	if err := fn(tx); err != nil {
-		return err, nil
-	}
-	return nil, nil
+	return nil, fn(tx)
 }
 
 // GroupCommits reports, on SQLite, how many commits the writer has made and
