@@ -204,3 +204,74 @@ func TestQueuedTransactionCancelled(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupLostTransaction: when the transaction under a group ends early
+// (here a function rolls it back itself, as SQLite does on a full disk or
+// an I/O error), every call in the group fails and none of their writes is
+// kept, not even those that ran after it in what would be a new transaction.
+func TestGroupLostTransaction(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	ctx := context.Background()
+	release := make(chan struct{})
+	held := make(chan error)
+	go func() {
+		held <- d.InTx(ctx, func(tx *db.Tx) error { <-release; return nil })
+	}()
+	time.Sleep(20 * time.Millisecond)
+	insert := func(key string, end bool) func(tx *db.Tx) error {
+		return func(tx *db.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO login_throttle (key, failures, window_start) VALUES ($1, 1, 0)`, key); err != nil {
+				return err
+			}
+			if end {
+				_, err := tx.ExecContext(ctx, `ROLLBACK`)
+				return err
+			}
+			return nil
+		}
+	}
+	var mu sync.Mutex
+	errs := map[string]error{}
+	var wg sync.WaitGroup
+	for _, c := range []struct {
+		key string
+		end bool
+	}{{"b", true}, {"a", false}, {"c", false}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := d.InTx(ctx, insert(c.key, c.end))
+			mu.Lock()
+			errs[c.key] = err
+			mu.Unlock()
+		}()
+		// Waiting senders are served in order: the call that ends the
+		// transaction runs first in its group, where it has no one's
+		// savepoint but its own.
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	// The one that ended the transaction fails, and so does each that shared
+	// it (one that found the writer free afterwards commits on its own); a
+	// call reported as failed has left nothing, one reported done is stored.
+	if errs["b"] == nil {
+		t.Error("the call that ended the transaction succeeded")
+	}
+	for key, err := range errs {
+		var n int
+		if err := d.Read().QueryRowContext(ctx, `SELECT count(*) FROM login_throttle WHERE key = $1`, key).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if (err == nil) != (n == 1) {
+			t.Errorf("call %s: err %v, %d rows stored", key, err, n)
+		}
+	}
+	if err := d.InTx(ctx, insert("d", false)); err != nil {
+		t.Errorf("InTx after a lost group: %v", err)
+	}
+}

@@ -21,7 +21,8 @@ import (
 // flush. Nobody is told their write succeeded before that commit returns, so
 // an acknowledged write is as durable as before; a commit that fails fails
 // every InTx in it. An InTx that arrives to an empty queue runs at once, as
-// before, so a quiet server pays only the hand-over to the goroutine.
+// before, so a quiet server pays only the hand-over to the goroutine and a
+// savepoint.
 
 // Bounds on one group: the first InTx in it waits for the others.
 const (
@@ -149,36 +150,29 @@ func (c *committer) group(first *txRequest) {
 			tx = &Tx{Tx: sqlTx, Engine: c.d.Engine, stmts: c.d.writeStmts, grouped: true}
 			started = time.Now()
 		}
-		// The first member needs no savepoint: if it fails, the whole
-		// transaction is rolled back and nothing else is in it.
-		savepoint := len(members) > 0
-		if savepoint {
-			if _, err := tx.ExecContext(bg, `SAVEPOINT grouped`); err != nil {
-				fail(fmt.Errorf("savepoint: %w", err))
-				r.done <- txResult{err: fmt.Errorf("savepoint: %w", err)}
-				continue
-			}
+		// Every member, the first too, runs behind a savepoint: a failed one
+		// is undone alone, and RELEASE or ROLLBACK TO failing is how we learn
+		// that SQLite abandoned the whole transaction (a full disk, an I/O
+		// error), where the next SAVEPOINT would silently begin a new one.
+		if _, err := tx.ExecContext(bg, `SAVEPOINT grouped`); err != nil {
+			err = fmt.Errorf("savepoint: %w", err)
+			fail(err)
+			r.done <- txResult{err: err}
+			continue
 		}
 		own := &Tx{Tx: tx.Tx, Engine: tx.Engine, stmts: tx.stmts, grouped: true}
 		panicked, err := run(r.fn, own)
 		if err == nil && panicked == nil {
-			if savepoint {
-				if _, err := tx.ExecContext(bg, `RELEASE grouped`); err != nil {
-					// SQLite rolls the whole transaction back on some errors
-					// (an interrupted write, a full disk): the group is lost.
-					err = fmt.Errorf("transaction lost: %w", err)
-					fail(err)
-					r.done <- txResult{err: err}
-					continue
-				}
+			if _, err := tx.ExecContext(bg, `RELEASE grouped`); err != nil {
+				err = fmt.Errorf("transaction lost: %w", err)
+				fail(err)
+				r.done <- txResult{err: err}
+				continue
 			}
 			members = append(members, member{r: r, tx: own})
 			continue
 		}
-		if !savepoint {
-			_ = tx.Tx.Rollback()
-			tx = nil
-		} else if _, rbErr := tx.ExecContext(bg, `ROLLBACK TO grouped`); rbErr != nil {
+		if _, rbErr := tx.ExecContext(bg, `ROLLBACK TO grouped`); rbErr != nil {
 			fail(fmt.Errorf("transaction lost: %w", rbErr))
 		} else if _, relErr := tx.ExecContext(bg, `RELEASE grouped`); relErr != nil {
 			fail(fmt.Errorf("transaction lost: %w", relErr))
