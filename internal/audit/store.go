@@ -24,12 +24,21 @@ func appendEntry(ctx context.Context, tx *db.Tx, e *Entry) error {
 	e.PrevHash = headHash
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 	e.Hash, _ = computeHash(sha256.New(), nil, e)
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log
+	const insert = `INSERT INTO audit_log
 		(seq, at, user_id, role, action, object_type, object_id, client_id, ip, user_agent, outcome, detail, request_id, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-		e.Seq, db.Micros(e.At), nullID(e.UserID), e.Role, string(e.Action), e.ObjectType, e.ObjectID, nullID(e.ClientID),
-		e.IP, e.UserAgent, string(e.Outcome), e.Detail, e.RequestID, e.PrevHash, e.Hash)
-	if err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+	args := []any{e.Seq, db.Micros(e.At), nullID(e.UserID), e.Role, string(e.Action), e.ObjectType, e.ObjectID, nullID(e.ClientID),
+		e.IP, e.UserAgent, string(e.Outcome), e.Detail, e.RequestID, e.PrevHash, e.Hash}
+	if tx.Engine == db.Postgres {
+		// The head stays locked until commit, and every other audited write
+		// waits for it: the entry and the head move in one statement, one
+		// round trip fewer while it is held (docs/PERFORMANCE.md, S1).
+		if _, err := tx.ExecContext(ctx, `WITH head AS (UPDATE audit_head SET seq = $1, hash = $15 WHERE id = 1) `+insert, args...); err != nil {
+			return fmt.Errorf("audit append: %w", err)
+		}
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, insert, args...); err != nil {
 		return fmt.Errorf("audit append: insert: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, e.Seq, e.Hash); err != nil {
