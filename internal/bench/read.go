@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"sync/atomic"
@@ -32,7 +34,10 @@ const warmUp = 5
 // the years of history cost, not how many more clinicians a day holds.
 func (r *runner) dayView(ctx context.Context) error {
 	var last int64
-	if err := r.d.Read().QueryRowContext(ctx, `SELECT COALESCE(max(starts_at), 0) FROM appointments WHERE status = 'completed'`).Scan(&last); err != nil {
+	// Walked back from the latest start, not max() over a filter, which
+	// would read every appointment of a large practice.
+	err := r.d.Read().QueryRowContext(ctx, `SELECT starts_at FROM appointments WHERE status = 'completed' ORDER BY starts_at DESC LIMIT 1`).Scan(&last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
 	if last == 0 {
