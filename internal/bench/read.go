@@ -150,17 +150,34 @@ func (r *runner) medianClinician(ctx context.Context) (access.Actor, error) {
 		a access.Actor
 		n int64
 	}
+	// Every caseload counted in one pass: a count per clinician with the
+	// caseload's OR reads all of a large practice's clients each time.
+	rows, err := r.d.Read().QueryContext(ctx, `SELECT u, count(*) FROM (
+			SELECT c.primary_clinician_id AS u, c.id FROM clients c WHERE c.merged_into IS NULL AND c.primary_clinician_id IS NOT NULL
+			UNION
+			SELECT t.user_id, t.client_id FROM client_care_team t JOIN clients c ON c.id = t.client_id WHERE c.merged_into IS NULL
+		) caseloads GROUP BY u`)
+	if err != nil {
+		return access.Actor{}, fmt.Errorf("caseloads: %w", err)
+	}
+	counts := map[int64]int64{}
+	for rows.Next() {
+		var u, n int64
+		if err := rows.Scan(&u, &n); err != nil {
+			rows.Close()
+			return access.Actor{}, err
+		}
+		counts[u] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return access.Actor{}, fmt.Errorf("caseloads: %w", err)
+	}
 	var loads []load
 	for _, c := range r.p.clinicians {
-		if !c.actor.Has(access.RoleClinician) {
-			continue
+		if c.actor.Has(access.RoleClinician) {
+			loads = append(loads, load{c.actor, counts[c.actor.UserID]})
 		}
-		var n int64
-		if err := r.d.Read().QueryRowContext(ctx, `SELECT count(*) FROM clients c WHERE c.merged_into IS NULL AND (c.primary_clinician_id = $1
-			OR EXISTS (SELECT 1 FROM client_care_team t WHERE t.client_id = c.id AND t.user_id = $1))`, c.actor.UserID).Scan(&n); err != nil {
-			return access.Actor{}, fmt.Errorf("caseload: %w", err)
-		}
-		loads = append(loads, load{c.actor, n})
 	}
 	if len(loads) == 0 {
 		return access.Actor{}, fmt.Errorf("no licensed clinician")
