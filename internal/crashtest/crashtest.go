@@ -82,7 +82,7 @@ type Report struct {
 	// ForgivenTries counts password tries a kill left counted (see
 	// forgiveInterruptedTries).
 	ForgivenTries int
-	Took    time.Duration
+	Took          time.Duration
 	// Kept says where the database was left, when it was.
 	Kept string
 }
