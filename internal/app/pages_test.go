@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
 
 	"github.com/mentalspace/mentalspace/internal/access"
 	"github.com/mentalspace/mentalspace/internal/audit"
@@ -246,5 +249,50 @@ func TestStaffSupervisionPages(t *testing.T) {
 				t.Errorf("front desk: status %d", desk.status)
 			}
 		})
+	}
+}
+
+// TestSessionRotatedAtSecondFactor: the token a browser holds after the
+// password step stops working when the second factor is checked, and the
+// browser gets a new one; so a token seen before sign-in finished never
+// becomes a signed-in session.
+func TestSessionRotatedAtSecondFactor(t *testing.T) {
+	ta := newTestApp(t, db.SQLite)
+	email := "admin@example.org"
+	b := ta.browser()
+	b.post("/login", url.Values{"email": {email}, "password": {testPassword}})
+	site, _ := url.Parse(ta.URL)
+	before := b.c.Jar.Cookies(site)
+	code, _ := totp.GenerateCode(ta.secrets[email], time.Now())
+	b.get("/login/mfa")
+	b.post("/login/mfa", url.Values{"code": {code}})
+	if b.status == http.StatusUnprocessableEntity { // this 30-second code was used already
+		b.post("/login/mfa", url.Values{"code": {ta.recovery[email][0]}})
+	}
+	if !strings.Contains(b.last, "Welcome") {
+		t.Fatalf("second factor: status %d, want the home page", b.status)
+	}
+	after := b.c.Jar.Cookies(site)
+	jar := func(cs []*http.Cookie) string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.Name+"="+c.Value)
+		}
+		return strings.Join(out, "; ")
+	}
+	if len(before) == 0 || jar(before) == jar(after) {
+		t.Fatalf("cookies before %v and after %v the second factor: want a new session token", before, after)
+	}
+	for _, c := range []struct {
+		name    string
+		cookies []*http.Cookie
+		want    string
+	}{{"the token from before the second factor", before, "Sign in"}, {"the new token", after, "Welcome"}} {
+		other := ta.browser()
+		other.c.Jar.SetCookies(site, c.cookies)
+		other.get("/")
+		if !strings.Contains(other.last, c.want) {
+			t.Errorf("%s: status %d, want a page with %q", c.name, other.status, c.want)
+		}
 	}
 }

@@ -252,6 +252,43 @@ func TestSessionTimeouts(t *testing.T) {
 	})
 }
 
+// TestRotateSession: a rotated session answers to its new token only, with
+// the same session; a revoked session or a token sign-in has none to rotate.
+func TestRotateSession(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := aPracticeWithAnAdmin(t, d)
+		old, _, err := f.svc.Login(ctx, LoginInput{Email: "ada@example.org", Password: adminPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := f.svc.Authenticate(ctx, old, "", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := f.svc.RotateSession(ctx, s.Actor)
+		if err != nil || fresh == "" || fresh == old {
+			t.Fatalf("RotateSession = %q, %v; want a new token", fresh, err)
+		}
+		if _, err := f.svc.Authenticate(ctx, old, "", "", ""); !apperr.Is(err, apperr.CodeUnauthorized) {
+			t.Errorf("the old token after rotation: %v, want unauthorized", err)
+		}
+		s2, err := f.svc.Authenticate(ctx, fresh, "", "", "")
+		if err != nil || s2.Actor.SessionID != s.Actor.SessionID {
+			t.Errorf("the new token: session %d, %v; want session %d", s2.Actor.SessionID, err, s.Actor.SessionID)
+		}
+		if err := f.svc.Logout(ctx, s2.Actor); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.RotateSession(ctx, s2.Actor); !apperr.Is(err, apperr.CodeUnauthorized) {
+			t.Errorf("RotateSession of a signed-out session: %v, want unauthorized", err)
+		}
+		if _, err := f.svc.RotateSession(ctx, access.Actor{UserID: f.admin.ID}); !apperr.Is(err, apperr.CodeUnauthorized) {
+			t.Errorf("RotateSession without a session: %v, want unauthorized", err)
+		}
+	})
+}
+
 func TestUserManagement(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()

@@ -112,6 +112,9 @@ func (h *Handler) CompleteMFA(w http.ResponseWriter, r *http.Request) {
 		h.redirect(w, r, "/", "")
 		return
 	}
+	if !h.rotateSession(w, r) {
+		return
+	}
 	if err := h.Auth.CompleteMFA(r.Context(), a.Actor, r.PostFormValue("code")); err != nil {
 		if apperr.Is(err, apperr.CodeUnauthorized) {
 			h.clearSessionCookie(w)
@@ -172,6 +175,9 @@ type codesPage struct {
 // codes once (rendered, not redirected: they are never stored in clear).
 func (h *Handler) ConfirmMFAEnrol(w http.ResponseWriter, r *http.Request) {
 	a := current(r)
+	if !h.rotateSession(w, r) {
+		return
+	}
 	codes, err := h.Auth.ConfirmTOTP(r.Context(), a.Actor, r.PostFormValue("code"))
 	if err != nil {
 		if !apperr.Is(err, apperr.CodeInvalid) {

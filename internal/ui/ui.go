@@ -397,6 +397,19 @@ func (h *Handler) setSessionCookie(w http.ResponseWriter, token string) {
 	http.SetCookie(w, &http.Cookie{Name: h.Cookies.Name(), Value: token, Path: "/", HttpOnly: true, Secure: h.Cookies.Secure, SameSite: http.SameSiteLaxMode})
 }
 
+// rotateSession gives the session a new token before a second factor is
+// checked (auth.Service.RotateSession) and sends it to the browser. It
+// reports whether the request may go on.
+func (h *Handler) rotateSession(w http.ResponseWriter, r *http.Request) bool {
+	token, err := h.Auth.RotateSession(r.Context(), current(r).Actor)
+	if err != nil {
+		h.Error(w, r, err)
+		return false
+	}
+	h.setSessionCookie(w, token)
+	return true
+}
+
 func (h *Handler) clearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: h.Cookies.Name(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.Cookies.Secure, SameSite: http.SameSiteLaxMode})
 }
