@@ -652,8 +652,17 @@ func (s *Service) Sessions(ctx context.Context, a access.Actor) ([]Session, erro
 	if _, err := s.audit.Authorize(ctx, a, access.PermSelf, access.Target{}, audit.Event{Action: audit.ActionRead, ObjectType: "session"}); err != nil {
 		return nil, err
 	}
+	st, err := practice.Get(ctx, s.db.Read())
+	if err != nil {
+		return nil, wrap(err)
+	}
+	// Sessions idle past the practice's limit are over, though their rows
+	// stay until the purge job: Authenticate ends them on their next use.
+	now := s.clock.Now()
+	idleSince := now.Add(-time.Duration(st.SessionIdleMinutes) * time.Minute)
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions
-		WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY id DESC`, a.UserID, db.Micros(s.clock.Now()))
+		WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen_at >= $3 ORDER BY id DESC`,
+		a.UserID, db.Micros(now), db.Micros(idleSince))
 	if err != nil {
 		return nil, apperr.Internal(err)
 	}

@@ -289,6 +289,42 @@ func TestRotateSession(t *testing.T) {
 	})
 }
 
+// TestSessionsListsLiveOnes: the sessions list leaves out a session idle
+// past the practice's limit, which Authenticate would end.
+func TestSessionsListsLiveOnes(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := aPracticeWithAnAdmin(t, d)
+		login := func() string {
+			tok, _, err := f.svc.Login(ctx, LoginInput{Email: "ada@example.org", Password: adminPassword})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok
+		}
+		idle, busy := login(), login()
+		f.clk.Advance(10 * time.Minute)
+		if _, err := f.svc.Authenticate(ctx, busy, "", "", ""); err != nil {
+			t.Fatal(err)
+		}
+		f.clk.Advance(10 * time.Minute) // idle for 20 minutes, busy for 10; the limit is 15
+		s, err := f.svc.Authenticate(ctx, busy, "", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := f.svc.Sessions(ctx, s.Actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 1 || list[0].ID != s.Actor.SessionID || !list[0].Current {
+			t.Errorf("sessions = %+v, want only the current one", list)
+		}
+		if _, err := f.svc.Authenticate(ctx, idle, "", "", ""); !apperr.Is(err, apperr.CodeUnauthorized) {
+			t.Errorf("the idle session: %v, want unauthorized", err)
+		}
+	})
+}
+
 func TestUserManagement(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
