@@ -70,10 +70,14 @@ func lock(ctx context.Context, tx *db.Tx, rs ...resources) error {
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(k)); err != nil {
-			return fmt.Errorf("lock: %w", err)
-		}
+	// One round trip for all of them, taken in key order: unnest yields the
+	// sorted array's elements in order, and each is locked as it comes.
+	ks := make([]int64, len(keys))
+	for i, k := range keys {
+		ks[i] = int64(k)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS t(k)`, ks); err != nil {
+		return fmt.Errorf("lock: %w", err)
 	}
 	return nil
 }
