@@ -103,12 +103,10 @@ func (h *Handler) FinishPasskeyRegistration(w http.ResponseWriter, r *http.Reque
 		h.passkeyJSONError(w, r, err)
 		return
 	}
-	token, err := h.Auth.RotateSession(r.Context(), a.Actor)
-	if err != nil {
+	if err := h.rotateSession(w, r); err != nil {
 		h.passkeyJSONError(w, r, err)
 		return
 	}
-	h.setSessionCookie(w, token)
 	p, codes, err := h.Auth.FinishPasskeyRegistration(r.Context(), a.Actor, in.Name, in.Credential)
 	if err != nil {
 		h.passkeyJSONError(w, r, err)
@@ -148,11 +146,10 @@ func (h *Handler) FinishPasskeyLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := readJSON(r)
 	if err == nil {
-		var token string
-		if token, err = h.Auth.RotateSession(r.Context(), a.Actor); err == nil {
-			h.setSessionCookie(w, token)
-			err = h.Auth.FinishPasskeyLogin(r.Context(), a.Actor, body)
-		}
+		err = h.rotateSession(w, r)
+	}
+	if err == nil {
+		err = h.Auth.FinishPasskeyLogin(r.Context(), a.Actor, body)
 	}
 	if err != nil {
 		h.passkeyJSONError(w, r, err)

@@ -112,7 +112,8 @@ func (h *Handler) CompleteMFA(w http.ResponseWriter, r *http.Request) {
 		h.redirect(w, r, "/", "")
 		return
 	}
-	if !h.rotateSession(w, r) {
+	if err := h.rotateSession(w, r); err != nil {
+		h.Error(w, r, err)
 		return
 	}
 	if err := h.Auth.CompleteMFA(r.Context(), a.Actor, r.PostFormValue("code")); err != nil {
@@ -175,7 +176,8 @@ type codesPage struct {
 // codes once (rendered, not redirected: they are never stored in clear).
 func (h *Handler) ConfirmMFAEnrol(w http.ResponseWriter, r *http.Request) {
 	a := current(r)
-	if !h.rotateSession(w, r) {
+	if err := h.rotateSession(w, r); err != nil {
+		h.Error(w, r, err)
 		return
 	}
 	codes, err := h.Auth.ConfirmTOTP(r.Context(), a.Actor, r.PostFormValue("code"))

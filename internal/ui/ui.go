@@ -398,16 +398,15 @@ func (h *Handler) setSessionCookie(w http.ResponseWriter, token string) {
 }
 
 // rotateSession gives the session a new token before a second factor is
-// checked (auth.Service.RotateSession) and sends it to the browser. It
-// reports whether the request may go on.
-func (h *Handler) rotateSession(w http.ResponseWriter, r *http.Request) bool {
+// checked (auth.Service.RotateSession) and sends it to the browser. The
+// caller shows an error its own way (a page, or JSON for passkeys).
+func (h *Handler) rotateSession(w http.ResponseWriter, r *http.Request) error {
 	token, err := h.Auth.RotateSession(r.Context(), current(r).Actor)
 	if err != nil {
-		h.Error(w, r, err)
-		return false
+		return err
 	}
 	h.setSessionCookie(w, token)
-	return true
+	return nil
 }
 
 func (h *Handler) clearSessionCookie(w http.ResponseWriter) {

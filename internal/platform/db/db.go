@@ -220,11 +220,13 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if d.committer != nil {
 		return d.committer.do(ctx, fn)
 	}
+	// PostgreSQL: a transaction of its own from the pool (pgx keeps its own
+	// prepared statements, and the server shares flushes between commits).
 	sqlTx, err := d.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{Tx: sqlTx, Engine: d.Engine, stmts: d.writeStmts}
+	tx := &Tx{Tx: sqlTx, Engine: d.Engine}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()
@@ -233,14 +235,11 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}()
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
-		d.writeStmts.prepareWanted(ctx)
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	// Now that the writer connection is free again.
-	d.writeStmts.prepareWanted(ctx)
 	for _, f := range tx.afterCommit {
 		f()
 	}
