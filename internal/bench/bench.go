@@ -314,7 +314,7 @@ func settings(ctx context.Context, d *db.DB) (map[string]string, error) {
 	out := map[string]string{}
 	if d.Engine == db.SQLite {
 		// The writer connection is the one whose commits are measured.
-		for _, p := range []string{"journal_mode", "synchronous", "wal_autocheckpoint", "page_size", "cache_size"} {
+		for _, p := range []string{"journal_mode", "synchronous", "wal_autocheckpoint", "page_size", "cache_size", "temp_store"} {
 			var v string
 			if err := d.Writer().QueryRowContext(ctx, `PRAGMA `+p).Scan(&v); err != nil {
 				return nil, fmt.Errorf("pragma %s: %w", p, err)

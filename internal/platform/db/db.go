@@ -86,7 +86,11 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	// synchronous=FULL: an acknowledged commit survives power loss, not just a crash.
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
 	dsn := "file:" + (&url.URL{Path: o.Path}).EscapedPath()
-	write, err := sql.Open("sqlite", dsn+"?_txlock=immediate&"+pragmas)
+	// temp_store=MEMORY on the writer: every group-commit member runs behind a
+	// savepoint, and SQLite keeps a savepoint's journal in a temporary file
+	// once it passes 64 KiB, which a booking's pages do. Those writes were a
+	// fifth of a booking's time in the writer (decision 0011).
+	write, err := sql.Open("sqlite", dsn+"?_txlock=immediate&_pragma=temp_store(MEMORY)&"+pragmas)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}

@@ -275,3 +275,35 @@ func TestGroupLostTransaction(t *testing.T) {
 		t.Errorf("InTx after a lost group: %v", err)
 	}
 }
+
+// The writer's settings are what make an acknowledged write durable
+// (synchronous=FULL in WAL) and a group's savepoints cheap (temp_store=MEMORY:
+// their journals never reach a temporary file); readers must not write.
+func TestSQLiteSettings(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	ctx := context.Background()
+	for _, c := range []struct {
+		conn   string
+		pragma string
+		want   string
+	}{
+		{"writer", "journal_mode", "wal"},
+		{"writer", "synchronous", "2"},
+		{"writer", "foreign_keys", "1"},
+		{"writer", "temp_store", "2"},
+		{"reader", "journal_mode", "wal"},
+		{"reader", "query_only", "1"},
+	} {
+		var q db.Querier = d.Writer()
+		if c.conn == "reader" {
+			q = d.Read()
+		}
+		var got string
+		if err := q.QueryRowContext(ctx, `PRAGMA `+c.pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("%s: PRAGMA %s = %s, want %s", c.conn, c.pragma, got, c.want)
+		}
+	}
+}
