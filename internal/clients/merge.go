@@ -35,7 +35,7 @@ var mergeMoves = []string{
 	`DELETE FROM client_relations WHERE client_id = $2 OR related_id = $2`,
 	// Scheduling: the duplicate's appointments become the survivor's (an
 	// appointment both were in keeps the survivor's row).
-	`INSERT INTO appointment_clients (appointment_id, client_id, attendance) SELECT appointment_id, $1, attendance FROM appointment_clients
+	`INSERT INTO appointment_clients (appointment_id, client_id, attendance, starts_at) SELECT appointment_id, $1, attendance, starts_at FROM appointment_clients
 		WHERE client_id = $2 ON CONFLICT (appointment_id, client_id) DO NOTHING`,
 	`DELETE FROM appointment_clients WHERE client_id = $2`,
 	`UPDATE waitlist SET client_id = $1 WHERE client_id = $2`,

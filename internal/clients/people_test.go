@@ -198,7 +198,7 @@ func TestMergeMovesTheClinicalRecordAndCalendar(t *testing.T) {
 			}{
 				{`INSERT INTO appointment_types (id, name, duration_minutes, kind, created_at, updated_at) VALUES (1, 'Individual', 50, 'individual', 0, 0)`, nil},
 				{`INSERT INTO appointments (id, clinician_id, type_id, starts_at, ends_at, status, created_at, updated_at) VALUES (1, $1, 1, 0, 3000000000, 'completed', 0, 0)`, []any{clin}},
-				{`INSERT INTO appointment_clients (appointment_id, client_id) VALUES (1, $1)`, []any{dup.ID}},
+				{`INSERT INTO appointment_clients (appointment_id, client_id, starts_at) VALUES (1, $1, 0)`, []any{dup.ID}},
 				{`INSERT INTO diagnoses (client_id, code, title, rank, status, created_at, updated_at) VALUES ($1, 'F331', 'x', 1, 'active', 0, 0)`, []any{dup.ID}},
 				{`INSERT INTO waitlist (client_id, created_at, updated_at) VALUES ($1, 0, 0)`, []any{dup.ID}},
 			}

@@ -84,6 +84,10 @@ func TestTiny(t *testing.T) {
 				t.Errorf("%d pairs of appointments double-book a %s", n, what)
 			}
 		}
+		// Each client row holds its appointment's start (the client overlap check reads it).
+		if n := count(t, d, `SELECT count(*) FROM appointment_clients ac JOIN appointments a ON a.id = ac.appointment_id WHERE ac.starts_at <> a.starts_at`); n != 0 {
+			t.Errorf("%d appointment_clients rows hold another start than their appointment's", n)
+		}
 		// Each kind of session is there.
 		for _, kind := range []string{"intake", "individual", "couple", "group"} {
 			if n := count(t, d, `SELECT count(*) FROM appointments a JOIN appointment_types y ON y.id = a.type_id WHERE y.kind = $1`, kind); n == 0 {

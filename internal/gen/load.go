@@ -48,7 +48,7 @@ var tables = []tableSpec{
 	{"appointments", []string{"id", "series_id", "clinician_id", "type_id", "location_id", "room_id", "telehealth", "video_url",
 		"starts_at", "ends_at", "status", "blocks", "cancelled_by", "late_cancel", "fee_cents", "status_reason", "checked_in_at",
 		"checked_out_at", "capacity", "front_desk_note", "version", "created_by", "created_at", "updated_at"}, true},
-	{"appointment_clients", []string{"appointment_id", "client_id", "attendance"}, false},
+	{"appointment_clients", []string{"appointment_id", "client_id", "attendance", "starts_at"}, false},
 	{"appointment_events", []string{"appointment_id", "from_status", "to_status", "reason", "user_id", "at"}, true},
 	{"diagnoses", []string{"id", "client_id", "code", "title", "rank", "onset", "status", "added_by", "created_at", "updated_at"}, true},
 	{"diagnosis_history", []string{"diagnosis_id", "change", "code", "rank", "status", "onset", "resolved", "user_id", "at"}, true},

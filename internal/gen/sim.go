@@ -674,7 +674,7 @@ func (g *generator) writeAppointment(o *occurrence, series int64, clientIDs []in
 		if o.grp != nil && status == "completed" && !o.complete.Add(2*time.Minute).After(now) {
 			a = map[bool]string{true: "attended", false: "absent"}[o.attended[i]]
 		}
-		g.l.add("appointment_clients", o.id, c, a)
+		g.l.add("appointment_clients", o.id, c, a, db.Micros(o.start))
 	}
 	for _, e := range events {
 		g.l.add("appointment_events", e...)

@@ -121,7 +121,7 @@ func (p *practice) appointment(clinician string, minutes int, clientKeys ...stri
 			return err
 		}
 		for _, k := range clientKeys {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO appointment_clients (appointment_id, client_id) VALUES ($1, $2)`, id, p.client[k]); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO appointment_clients (appointment_id, client_id, starts_at) SELECT $1, $2, starts_at FROM appointments WHERE id = $1`, id, p.client[k]); err != nil {
 				return err
 			}
 		}

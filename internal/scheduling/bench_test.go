@@ -159,7 +159,7 @@ func fillCalendar(tb testing.TB, d *db.DB, weeks int) {
 		}
 	}
 	apCols := []string{"id", "clinician_id", "type_id", "location_id", "starts_at", "ends_at", "status", "blocks", "created_at", "updated_at"}
-	acCols := []string{"appointment_id", "client_id"}
+	acCols := []string{"appointment_id", "client_id", "starts_at"}
 	id := int64(0)
 	first := benchMonday.AddDate(0, 0, -7*weeks)
 	for w := range 2 * weeks {
@@ -180,7 +180,7 @@ func fillCalendar(tb testing.TB, d *db.DB, weeks int) {
 					if client == 0 {
 						client = benchClinicians
 					}
-					acs = append(acs, []any{id, client})
+					acs = append(acs, []any{id, client, db.Micros(start)})
 				}
 			}
 		}

@@ -369,7 +369,7 @@ func insertAppointment(ctx context.Context, tx *db.Tx, a access.Actor, seriesID 
 		return 0, fmt.Errorf("insert appointment: %w", err)
 	}
 	for _, c := range clientIDs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO appointment_clients (appointment_id, client_id) VALUES ($1, $2)`, id, c); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO appointment_clients (appointment_id, client_id, starts_at) VALUES ($1, $2, $3)`, id, c, db.Micros(start)); err != nil {
 			return 0, fmt.Errorf("insert appointment client: %w", err)
 		}
 	}
@@ -512,6 +512,10 @@ func (s *Service) Move(ctx context.Context, a access.Actor, id int64, ch Change)
 				front_desk_note = $6, starts_at = $7, ends_at = $8, overlap_reason = $9, version = version + 1, updated_at = $10 WHERE id = $11`,
 				d.ClinicianID, nullID(d.LocationID), nullID(d.RoomID), d.Telehealth, d.VideoURL, d.FrontDeskNote,
 				db.Micros(t.newStart), db.Micros(t.newStart.Add(length)), overlap, db.Micros(now), t.id); err != nil {
+				return err
+			}
+			// The clients' copy of the start, which their overlap check reads.
+			if _, err := tx.ExecContext(ctx, `UPDATE appointment_clients SET starts_at = $1 WHERE appointment_id = $2`, db.Micros(t.newStart), t.id); err != nil {
 				return err
 			}
 			out.IDs = append(out.IDs, t.id)

@@ -146,3 +146,12 @@ func (p *practice) count(query string, args ...any) int {
 	}
 	return n
 }
+
+// clientStartsAgree checks that every appointment_clients row holds its
+// appointment's start, which the client overlap check reads.
+func (p *practice) clientStartsAgree() {
+	p.t.Helper()
+	if n := p.count(`SELECT count(*) FROM appointment_clients ac JOIN appointments a ON a.id = ac.appointment_id WHERE ac.starts_at <> a.starts_at`); n != 0 {
+		p.t.Errorf("%d appointment_clients rows hold another start than their appointment's", n)
+	}
+}

@@ -105,8 +105,9 @@ func clashes(ctx context.Context, tx *db.Tx, r resources, start, end time.Time, 
 	s, e := db.Micros(start), db.Micros(end)
 	lookback := s - int64(MaxMinutes)*int64(time.Minute/time.Microsecond)
 	// One statement, one part per resource: each part is its own index range
-	// (appointments_clinician, appointments_room, appointment_clients_client),
-	// and asking once holds the writer for less than asking three times.
+	// (appointments_clinician, appointments_room, appointment_clients_client,
+	// which holds each appointment's start for this), and asking once holds
+	// the writer for less than asking three times.
 	skipSQL, args := notIn("a.id", skip, 4)
 	args = append([]any{s, e, lookback}, args...)
 	param := func(v any) string {
@@ -124,7 +125,7 @@ func clashes(ctx context.Context, tx *db.Tx, r resources, start, end time.Time, 
 	for _, c := range r.ClientIDs {
 		query += `
 		UNION ALL SELECT 'client', a.id, ac.client_id, a.starts_at, a.ends_at FROM appointment_clients ac JOIN appointments a ON a.id = ac.appointment_id
-		WHERE ac.client_id = ` + param(c) + ` AND ac.attendance <> 'cancelled'` + window + skipSQL
+		WHERE ac.client_id = ` + param(c) + ` AND ac.starts_at < $2 AND ac.starts_at > $3 AND ac.attendance <> 'cancelled'` + window + skipSQL
 	}
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -355,6 +355,40 @@ func TestSeriesEdits(t *testing.T) {
 		if !apperr.Is(err, apperr.CodeConflict) || !strings.Contains(err.Error(), "Someone else") {
 			t.Errorf("stale move: %v", err)
 		}
+		p.clientStartsAgree()
+	})
+}
+
+// TestClientClashFollowsMove: the client overlap check reads the start held
+// with each client (appointment_clients.starts_at), so a move must carry it.
+func TestClientClashFollowsMove(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		p := aPractice(t, d)
+		fd := p.staff["frontdesk"]
+		b := p.booking("clinician", "ana", at(2026, 3, 2, 10, 0))
+		b.RRule = "FREQ=WEEKLY;COUNT=3"
+		ids := p.book("frontdesk", b).IDs
+		first, _ := p.svc.Get(ctx, fd, ids[0])
+		// A day later, beyond the check's look-back (MaxMinutes) from the old time.
+		if _, err := p.svc.Move(ctx, fd, ids[0], Change{Start: at(2026, 3, 3, 14, 0), ClinicianID: first.ClinicianID, LocationID: p.office,
+			RoomID: p.room[0], Scope: ScopeAll, Version: first.Version}); err != nil {
+			t.Fatal(err)
+		}
+		elsewhere := func(start time.Time) Booking {
+			b := p.booking("other", "ana", start)
+			b.RoomID = p.room[1]
+			return b
+		}
+		for week := range 3 {
+			// The new time is taken for the client; the old one is free.
+			_, err := p.svc.Book(ctx, fd, elsewhere(at(2026, 3, 3+7*week, 14, 20)))
+			if !apperr.Is(err, apperr.CodeConflict) || !strings.Contains(err.Error(), "client already has an appointment") {
+				t.Errorf("week %d: booking the client at the moved time: %v, want a client clash", week, err)
+			}
+			p.book("frontdesk", elsewhere(at(2026, 3, 2+7*week, 10, 0)))
+		}
+		p.clientStartsAgree()
 	})
 }
 
@@ -387,6 +421,7 @@ func TestGroupAttendanceAndCapacity(t *testing.T) {
 		if len(ap.Clients) != 3 || att[p.client["ben"]] != "absent" || att[p.client["ana"]] != "expected" {
 			t.Errorf("attendance = %v", att)
 		}
+		p.clientStartsAgree()
 	})
 }
 

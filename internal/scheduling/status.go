@@ -293,7 +293,7 @@ func (s *Service) AddAttendee(ctx context.Context, a access.Actor, appointmentID
 		if err := refuseClashes(clientClashes, clean(overrideReason) != "", loc); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO appointment_clients (appointment_id, client_id) VALUES ($1, $2)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO appointment_clients (appointment_id, client_id, starts_at) SELECT id, $2, starts_at FROM appointments WHERE id = $1
 			ON CONFLICT (appointment_id, client_id) DO UPDATE SET attendance = 'expected'`, appointmentID, clientID); err != nil {
 			return err
 		}
