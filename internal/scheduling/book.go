@@ -286,6 +286,22 @@ func (s *Service) Book(ctx context.Context, a access.Actor, b Booking) (Booked, 
 	if b.Online && len(warn) > 0 {
 		return Booked{}, fieldError("start", "That time is not open for online booking. Choose one of the offered times.")
 	}
+	// A first look on a reader, before the writer is taken: a slot already
+	// taken is refused without holding it, and the index pages that the
+	// check and the inserts will need are in memory by then, so in a database
+	// larger than memory the wait for the disk is not spent holding the one
+	// writer. The check inside the transaction is the one that decides.
+	var seen []clash
+	for _, st := range starts {
+		cs, err := clashes(ctx, s.db.Read(), res, st, st.Add(length), nil)
+		if err != nil {
+			return Booked{}, wrap(err)
+		}
+		seen = append(seen, cs...)
+	}
+	if err := refuseClashes(seen, b.OverrideReason != "", loc); err != nil {
+		return Booked{}, err
+	}
 	var out Booked
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		if err := lock(ctx, tx, res); err != nil {

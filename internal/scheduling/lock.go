@@ -101,7 +101,7 @@ type clash struct {
 // clinician, the room or any client, ignoring the appointments in skip (the
 // ones being moved). The start bound (start − MaxMinutes) keeps each query to
 // a short index range however long the history is.
-func clashes(ctx context.Context, tx *db.Tx, r resources, start, end time.Time, skip []int64) ([]clash, error) {
+func clashes(ctx context.Context, q db.Querier, r resources, start, end time.Time, skip []int64) ([]clash, error) {
 	s, e := db.Micros(start), db.Micros(end)
 	lookback := s - int64(MaxMinutes)*int64(time.Minute/time.Microsecond)
 	// One statement, one part per resource: each part is its own index range
@@ -127,7 +127,7 @@ func clashes(ctx context.Context, tx *db.Tx, r resources, start, end time.Time, 
 		UNION ALL SELECT 'client', a.id, ac.client_id, a.starts_at, a.ends_at FROM appointment_clients ac JOIN appointments a ON a.id = ac.appointment_id
 		WHERE ac.client_id = ` + param(c) + ` AND ac.starts_at < $2 AND ac.starts_at > $3 AND ac.attendance <> 'cancelled'` + window + skipSQL
 	}
-	rows, err := tx.QueryContext(ctx, query, args...)
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("overlap: %w", err)
 	}
