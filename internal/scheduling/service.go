@@ -103,18 +103,15 @@ const appointmentFrom = ` FROM appointments a
 	LEFT JOIN rooms r ON r.id = a.room_id
 	LEFT JOIN appointment_series sr ON sr.id = a.series_id`
 
-// scanAppointment scans appointmentColumns, then the columns after them into
-// extra.
-func scanAppointment(rows interface{ Scan(...any) error }, extra ...any) (Appointment, error) {
+func scanAppointment(rows interface{ Scan(...any) error }) (Appointment, error) {
 	var ap Appointment
 	var name, credentials, kind, status string
 	var start, end, created, updated int64
 	var in, out sql.NullInt64
-	dest := append([]any{&ap.ID, &ap.SeriesID, &ap.ClinicianID, &name, &credentials, &ap.TypeID, &ap.TypeName, &ap.TypeColor, &kind, &ap.ServiceCode,
+	err := rows.Scan(&ap.ID, &ap.SeriesID, &ap.ClinicianID, &name, &credentials, &ap.TypeID, &ap.TypeName, &ap.TypeColor, &kind, &ap.ServiceCode,
 		&ap.LocationID, &ap.LocationName, &ap.RoomID, &ap.RoomName, &ap.Telehealth, &ap.VideoURL,
 		&start, &end, &status, &ap.CancelledBy, &ap.LateCancel, &ap.FeeCents, &ap.StatusReason, &ap.RescheduledTo,
-		&in, &out, &ap.Capacity, &ap.FrontDeskNote, &ap.OverlapReason, &ap.Version, &created, &updated, &ap.RRule}, extra...)
-	err := rows.Scan(dest...)
+		&in, &out, &ap.Capacity, &ap.FrontDeskNote, &ap.OverlapReason, &ap.Version, &created, &updated, &ap.RRule)
 	if err != nil {
 		return ap, err
 	}
@@ -130,46 +127,54 @@ func scanAppointment(rows interface{ Scan(...any) error }, extra ...any) (Appoin
 
 // loadAppointments reads the appointments matching where (which may use
 // args) with their clients, ordered by start. Names are filled for every
-// client; callers hide what the viewer may not see. One statement, a row per
-// client: asking for the clients apart walked the same appointments twice,
-// half of a day view's time.
+// client; callers hide what the viewer may not see.
 func loadAppointments(ctx context.Context, q db.Querier, where string, args ...any) ([]Appointment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+appointmentColumns+`,
-			COALESCE(ac.client_id, 0), COALESCE(ac.attendance, ''), COALESCE(c.first_name, ''), COALESCE(c.preferred_name, ''), COALESCE(c.last_name, '')
-		`+appointmentFrom+`
-		LEFT JOIN appointment_clients ac ON ac.appointment_id = a.id
-		LEFT JOIN clients c ON c.id = ac.client_id
-		WHERE `+where+` ORDER BY a.starts_at, a.clinician_id, a.id, c.last_name, c.id`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+appointmentColumns+appointmentFrom+` WHERE `+where+` ORDER BY a.starts_at, a.clinician_id, a.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("appointments: %w", err)
 	}
-	defer rows.Close()
 	var out []Appointment
+	index := map[int64]int{}
 	for rows.Next() {
-		var at Attendee
-		var first, preferred, last string
-		ap, err := scanAppointment(rows, &at.ClientID, &at.Attendance, &first, &preferred, &last)
+		ap, err := scanAppointment(rows)
 		if err != nil {
+			rows.Close()
 			return nil, err
 		}
-		if n := len(out); n == 0 || out[n-1].ID != ap.ID {
-			out = append(out, ap)
-		}
-		if at.ClientID == 0 {
-			continue
+		index[ap.ID] = len(out)
+		out = append(out, ap)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	rows, err = q.QueryContext(ctx, `SELECT ac.appointment_id, ac.client_id, ac.attendance, c.first_name, c.preferred_name, c.last_name
+		FROM appointments a JOIN appointment_clients ac ON ac.appointment_id = a.id JOIN clients c ON c.id = ac.client_id
+		WHERE `+where+` ORDER BY ac.appointment_id, c.last_name, c.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("appointment clients: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var apID int64
+		var at Attendee
+		var first, preferred, last string
+		if err := rows.Scan(&apID, &at.ClientID, &at.Attendance, &first, &preferred, &last); err != nil {
+			return nil, err
 		}
 		if preferred != "" {
 			first = preferred
 		}
 		at.Name = first + " " + last
 		at.Initials = initial(first) + initial(last)
-		ap0 := &out[len(out)-1]
-		ap0.Clients = append(ap0.Clients, at)
+		if i, ok := index[apID]; ok {
+			out[i].Clients = append(out[i].Clients, at)
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 func initial(s string) string {
