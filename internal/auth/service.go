@@ -611,7 +611,8 @@ func (s *Service) RotateSession(ctx context.Context, a access.Actor) (string, er
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.Unauthorized("Please sign in.")
 		}
-		return nil
+		return s.audit.Record(ctx, tx, a, audit.Event{Action: audit.ActionUpdate, ObjectType: "session",
+			ObjectID: audit.ObjectIDOf(a.SessionID), Detail: "token replaced"})
 	})
 	if err != nil {
 		return "", wrap(err)

@@ -277,6 +277,11 @@ func TestRotateSession(t *testing.T) {
 		if err != nil || s2.Actor.SessionID != s.Actor.SessionID {
 			t.Errorf("the new token: session %d, %v; want session %d", s2.Actor.SessionID, err, s.Actor.SessionID)
 		}
+		var n int
+		if err := d.Read().QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE action = 'update' AND object_type = 'session' AND object_id = $1 AND user_id = $2`,
+			audit.ObjectIDOf(s.Actor.SessionID), f.admin.ID).Scan(&n); err != nil || n != 1 {
+			t.Errorf("audit entries for the rotation: %d, %v; want 1", n, err)
+		}
 		if err := f.svc.Logout(ctx, s2.Actor); err != nil {
 			t.Fatal(err)
 		}
