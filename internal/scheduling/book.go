@@ -291,13 +291,9 @@ func (s *Service) Book(ctx context.Context, a access.Actor, b Booking) (Booked, 
 	// check and the inserts will need are in memory by then, so in a database
 	// larger than memory the wait for the disk is not spent holding the one
 	// writer. The check inside the transaction is the one that decides.
-	var seen []clash
-	for _, st := range starts {
-		cs, err := clashes(ctx, s.db.Read(), res, st, st.Add(length), nil)
-		if err != nil {
-			return Booked{}, wrap(err)
-		}
-		seen = append(seen, cs...)
+	seen, err := clashesAt(ctx, s.db.Read(), res, starts, length)
+	if err != nil {
+		return Booked{}, wrap(err)
 	}
 	if err := refuseClashes(seen, b.OverrideReason != "", loc); err != nil {
 		return Booked{}, err
@@ -307,13 +303,9 @@ func (s *Service) Book(ctx context.Context, a access.Actor, b Booking) (Booked, 
 		if err := lock(ctx, tx, res); err != nil {
 			return err
 		}
-		var all []clash
-		for _, st := range starts {
-			cs, err := clashes(ctx, tx, res, st, st.Add(length), nil)
-			if err != nil {
-				return err
-			}
-			all = append(all, cs...)
+		all, err := clashesAt(ctx, tx, res, starts, length)
+		if err != nil {
+			return err
 		}
 		if err := refuseClashes(all, b.OverrideReason != "", loc); err != nil {
 			return err

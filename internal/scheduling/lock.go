@@ -145,6 +145,20 @@ func clashes(ctx context.Context, q db.Querier, r resources, start, end time.Tim
 	return out, rows.Err()
 }
 
+// clashesAt is clashes for every occurrence of a booking: starts, each lasting
+// length.
+func clashesAt(ctx context.Context, q db.Querier, r resources, starts []time.Time, length time.Duration) ([]clash, error) {
+	var all []clash
+	for _, st := range starts {
+		cs, err := clashes(ctx, q, r, st, st.Add(length), nil)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, cs...)
+	}
+	return all, nil
+}
+
 // notIn renders "AND col NOT IN ($n, …)" for ids, numbering from first.
 func notIn(col string, ids []int64, first int) (string, []any) {
 	if len(ids) == 0 {
