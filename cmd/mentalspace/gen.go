@@ -20,7 +20,7 @@ func cmdGen(ctx context.Context, args []string, getenv func(string) string, s st
 		"Fills a new, empty database with a synthetic practice for benchmarks and load tests (docs/PERFORMANCE.md,\n"+
 		"\"Data generator\"). Every staff account's password is \""+gen.Password+"\": never point it at real data.", s)
 	check := commonFlags(fs, &cfg, getenv)
-	sizeName := fs.String("size", "", "practice `size`: tiny (tests), small (50 clinicians, 10 k clients) or large (500 clinicians, 1 M clients, about 24 M appointments)")
+	sizeName := fs.String("size", "", "practice `size`: tiny (tests), small (50 clinicians, 10.8 k clients) or large (500 clinicians, 1 M clients, about 24 M appointments)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed, size and --today give the same practice")
 	notesMonths := -1
 	fs.Func("notes-months", "how many `months` back completed sessions have notes (default: the size's own: tiny 12, small 6, large 3)", func(v string) error {

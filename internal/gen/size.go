@@ -40,8 +40,11 @@ var DefaultToday = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 var (
 	// Tiny is for tests: a few thousand appointments.
 	Tiny = Size{Name: "tiny", Clinicians: 8, Clients: 300, HistoryWeeks: 20, NotesMonths: 12}
-	// Small is a group practice two and a half years old.
-	Small = Size{Name: "small", Clinicians: 50, Clients: 10_000, HistoryWeeks: 130, NotesMonths: 6}
+	// Small is a group practice two and a half years old. Its clients
+	// arrive at Large's rate per clinician and week (1.67), so that both
+	// practices' calendars are as full and a day view of 50 clinicians
+	// shows about as many appointments at either size.
+	Small = Size{Name: "small", Clinicians: 50, Clients: 10_833, HistoryWeeks: 130, NotesMonths: 6}
 	// Large is a large group practice with 23 years of records: about 24 M
 	// appointments and tens of millions of audit entries.
 	Large = Size{Name: "large", Clinicians: 500, Clients: 1_000_000, HistoryWeeks: 1200, NotesMonths: 3}
