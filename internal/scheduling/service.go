@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -282,7 +283,7 @@ func (s *Service) Calendar(ctx context.Context, a access.Actor, r Range) ([]Appo
 	if !r.To.After(r.From) || r.To.Sub(r.From) > MaxRange {
 		return nil, apperr.Invalid("Choose a range of up to six weeks.", map[string]string{"range": "Too long or empty."})
 	}
-	where, args := rangeWhere(r)
+	where, args := rangeWhere(s.db.Engine, r)
 	out, err := loadAppointments(ctx, s.db.Read(), where, args...)
 	if err != nil {
 		return nil, wrap(err)
@@ -300,10 +301,28 @@ func (s *Service) Calendar(ctx context.Context, a access.Actor, r Range) ([]Appo
 	return out, nil
 }
 
-func rangeWhere(r Range) (string, []any) {
+// rangeWhere is the filter of a calendar query on appointments a.
+//
+// On PostgreSQL a calendar of chosen clinicians walks each one's
+// (clinician_id, starts_at) index. Left to itself, the planner reads the
+// whole practice's appointments of the range by start and drops the other
+// clinicians' (it costs that walk as cheap because starts follow the table's
+// order), so the view grows with the practice rather than with the
+// calendar: ten times the rows at 500 clinicians. The LATERAL subquery,
+// kept apart by OFFSET 0, is run once per clinician. SQLite's planner takes
+// the clinician index for the plain IN list.
+func rangeWhere(engine db.Engine, r Range) (string, []any) {
 	from, to := db.Micros(r.From), db.Micros(r.To)
-	where := []string{`a.starts_at > $1`, `a.starts_at < $2`, `a.ends_at > $3`}
+	// span is the time filter on the appointments called p.
+	span := func(p string) string {
+		f := fmt.Sprintf(`%[1]s.starts_at > $1 AND %[1]s.starts_at < $2 AND %[1]s.ends_at > $3`, p)
+		if !r.IncludeCancelled {
+			f += ` AND ` + p + `.blocks`
+		}
+		return f
+	}
 	args := []any{from - int64(MaxMinutes)*60e6, to, from}
+	var where []string
 	in := func(col string, ids []int64) {
 		marks := make([]string, len(ids))
 		for i, id := range ids {
@@ -312,8 +331,20 @@ func rangeWhere(r Range) (string, []any) {
 		}
 		where = append(where, col+` IN (`+strings.Join(marks, ",")+`)`)
 	}
-	if len(r.ClinicianIDs) > 0 {
+	switch {
+	case len(r.ClinicianIDs) > 0 && engine == db.Postgres:
+		list := make([]string, len(r.ClinicianIDs))
+		for i, id := range r.ClinicianIDs {
+			list[i] = strconv.FormatInt(id, 10)
+		}
+		args = append(args, "{"+strings.Join(list, ",")+"}")
+		where = append(where, fmt.Sprintf(`a.id IN (SELECT ap.id FROM unnest(CAST($%d AS BIGINT[])) AS k(id)
+			CROSS JOIN LATERAL (SELECT o.id FROM appointments o WHERE o.clinician_id = k.id AND %s OFFSET 0) ap)`, len(args), span("o")))
+	case len(r.ClinicianIDs) > 0:
+		where = append(where, span("a"))
 		in("a.clinician_id", r.ClinicianIDs)
+	default:
+		where = append(where, span("a"))
 	}
 	if len(r.RoomIDs) > 0 {
 		in("a.room_id", r.RoomIDs)
@@ -321,9 +352,6 @@ func rangeWhere(r Range) (string, []any) {
 	if r.LocationID != 0 {
 		args = append(args, r.LocationID)
 		where = append(where, fmt.Sprintf(`a.location_id = $%d`, len(args)))
-	}
-	if !r.IncludeCancelled {
-		where = append(where, `a.blocks`)
 	}
 	return strings.Join(where, " AND "), args
 }
