@@ -331,8 +331,7 @@ func rangeWhere(engine db.Engine, r Range) (string, []any) {
 		}
 		where = append(where, col+` IN (`+strings.Join(marks, ",")+`)`)
 	}
-	switch {
-	case len(r.ClinicianIDs) > 0 && engine == db.Postgres:
+	if len(r.ClinicianIDs) > 0 && engine == db.Postgres {
 		list := make([]string, len(r.ClinicianIDs))
 		for i, id := range r.ClinicianIDs {
 			list[i] = strconv.FormatInt(id, 10)
@@ -340,11 +339,11 @@ func rangeWhere(engine db.Engine, r Range) (string, []any) {
 		args = append(args, "{"+strings.Join(list, ",")+"}")
 		where = append(where, fmt.Sprintf(`a.id IN (SELECT ap.id FROM unnest(CAST($%d AS BIGINT[])) AS k(id)
 			CROSS JOIN LATERAL (SELECT o.id FROM appointments o WHERE o.clinician_id = k.id AND %s OFFSET 0) ap)`, len(args), span("o")))
-	case len(r.ClinicianIDs) > 0:
+	} else {
 		where = append(where, span("a"))
-		in("a.clinician_id", r.ClinicianIDs)
-	default:
-		where = append(where, span("a"))
+		if len(r.ClinicianIDs) > 0 {
+			in("a.clinician_id", r.ClinicianIDs)
+		}
 	}
 	if len(r.RoomIDs) > 0 {
 		in("a.room_id", r.RoomIDs)
