@@ -283,8 +283,18 @@ func (s *Service) Calendar(ctx context.Context, a access.Actor, r Range) ([]Appo
 	if !r.To.After(r.From) || r.To.Sub(r.From) > MaxRange {
 		return nil, apperr.Invalid("Choose a range of up to six weeks.", map[string]string{"range": "Too long or empty."})
 	}
-	where, args := rangeWhere(s.db.Engine, r)
-	out, err := loadAppointments(ctx, s.db.Read(), where, args...)
+	where, args, planFixed := rangeWhere(s.db.Engine, r)
+	var out []Appointment
+	load := func(q db.Querier) (err error) {
+		out, err = loadAppointments(ctx, q, where, args...)
+		return err
+	}
+	var err error
+	if planFixed {
+		err = s.db.ReadGenericPlans(ctx, load)
+	} else {
+		err = load(s.db.Read())
+	}
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -311,7 +321,15 @@ func (s *Service) Calendar(ctx context.Context, a access.Actor, r Range) ([]Appo
 // calendar: ten times the rows at 500 clinicians. The LATERAL subquery,
 // kept apart by OFFSET 0, is run once per clinician. SQLite's planner takes
 // the clinician index for the plain IN list.
-func rangeWhere(engine db.Engine, r Range) (string, []any) {
+//
+// planFixed says the filter is that LATERAL form, whose plan does not
+// depend on the values: PostgreSQL should then plan it once (see
+// db.ReadGenericPlans). At the large practice's size it otherwise planned
+// the day view's two statements on every call, 2.7 ms each, against 0.02 ms
+// for the generic plan, which also ran no slower. The other forms are
+// planned for their values: a generic plan of the time range alone reads
+// the whole series table.
+func rangeWhere(engine db.Engine, r Range) (string, []any, bool) {
 	from, to := db.Micros(r.From), db.Micros(r.To)
 	// span is the time filter on the appointments called p.
 	span := func(p string) string {
@@ -323,6 +341,7 @@ func rangeWhere(engine db.Engine, r Range) (string, []any) {
 	}
 	args := []any{from - int64(MaxMinutes)*60e6, to, from}
 	var where []string
+	planFixed := false
 	in := func(col string, ids []int64) {
 		marks := make([]string, len(ids))
 		for i, id := range ids {
@@ -339,6 +358,7 @@ func rangeWhere(engine db.Engine, r Range) (string, []any) {
 		args = append(args, "{"+strings.Join(list, ",")+"}")
 		where = append(where, fmt.Sprintf(`a.id IN (SELECT ap.id FROM unnest(CAST($%d AS BIGINT[])) AS k(id)
 			CROSS JOIN LATERAL (SELECT o.id FROM appointments o WHERE o.clinician_id = k.id AND %s OFFSET 0) ap)`, len(args), span("o")))
+		planFixed = true
 	} else {
 		where = append(where, span("a"))
 		if len(r.ClinicianIDs) > 0 {
@@ -352,7 +372,7 @@ func rangeWhere(engine db.Engine, r Range) (string, []any) {
 		args = append(args, r.LocationID)
 		where = append(where, fmt.Sprintf(`a.location_id = $%d`, len(args)))
 	}
-	return strings.Join(where, " AND "), args
+	return strings.Join(where, " AND "), args, planFixed
 }
 
 // ClientAppointments lists one client's appointments, newest first, for the

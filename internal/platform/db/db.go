@@ -175,6 +175,35 @@ func (d *DB) Read() Querier {
 	return d.read
 }
 
+// ReadGenericPlans runs fn's reads on PostgreSQL in one read-only
+// transaction whose statements are planned once per connection, whatever
+// their values (plan_cache_mode = force_generic_plan, for that transaction
+// only). It is for statements whose form already fixes the plan, such as a
+// LATERAL walk of an index per key: left to itself, PostgreSQL keeps
+// planning such a statement anew on every call when it estimates the
+// generic plan dearer than the custom ones, and on a large database that
+// planning can cost more than running it. Statements whose best plan does
+// depend on their values (a time range over the whole table) do not belong
+// here. On SQLite fn runs on Read(): SQLite plans a statement when it is
+// prepared, and Read keeps it prepared.
+func (d *DB) ReadGenericPlans(ctx context.Context, fn func(q Querier) error) error {
+	if d.Engine != Postgres {
+		return fn(d.Read())
+	}
+	tx, err := d.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
+		return fmt.Errorf("generic plans: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // Writer returns the write connection pool. Only migrations, River and
 // backups use it directly; everything else writes through InTx.
 func (d *DB) Writer() *sql.DB { return d.write }

@@ -307,3 +307,54 @@ func TestSQLiteSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestReadGenericPlans: on PostgreSQL fn's statements run read-only with
+// generic plans, and the setting ends with the transaction; on SQLite fn
+// simply reads. fn's error is returned.
+func TestReadGenericPlans(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		mode := func(q db.Querier) string {
+			t.Helper()
+			if d.Engine != db.Postgres {
+				return ""
+			}
+			var m string
+			if err := q.QueryRowContext(ctx, `SHOW plan_cache_mode`).Scan(&m); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		want := map[db.Engine]string{db.Postgres: "force_generic_plan"}[d.Engine]
+		for range 3 { // the pool's connections come back as they were
+			calls := 0
+			err := d.ReadGenericPlans(ctx, func(q db.Querier) error {
+				calls++
+				if got := mode(q); got != want {
+					t.Errorf("plan_cache_mode inside = %q, want %q", got, want)
+				}
+				var n int
+				return q.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
+			})
+			if err != nil || calls != 1 {
+				t.Fatalf("ReadGenericPlans = %v after %d calls, want nil after 1", err, calls)
+			}
+			if got, wantOut := mode(d.Read()), map[db.Engine]string{db.Postgres: "auto"}[d.Engine]; got != wantOut {
+				t.Errorf("plan_cache_mode after = %q, want %q", got, wantOut)
+			}
+		}
+		boom := errors.New("boom")
+		if err := d.ReadGenericPlans(ctx, func(db.Querier) error { return boom }); !errors.Is(err, boom) {
+			t.Fatalf("ReadGenericPlans with a failing fn = %v, want boom", err)
+		}
+		if d.Engine == db.Postgres {
+			err := d.ReadGenericPlans(ctx, func(q db.Querier) error {
+				_, err := q.ExecContext(ctx, `INSERT INTO login_throttle (key, failures, window_start) VALUES ('x', 1, 0)`)
+				return err
+			})
+			if err == nil {
+				t.Fatal("a write inside ReadGenericPlans succeeded; want a read-only transaction")
+			}
+		}
+	})
+}
