@@ -80,3 +80,25 @@ func TestCalendarFilters(t *testing.T) {
 		}
 	})
 }
+
+// TestRangeWherePlanFixed: only PostgreSQL's LATERAL walk of chosen
+// clinicians is run with generic plans; a time range alone, or rooms or a
+// location without clinicians, must be planned for its values.
+func TestRangeWherePlanFixed(t *testing.T) {
+	for _, tc := range []struct {
+		engine db.Engine
+		r      Range
+		want   bool
+	}{
+		{db.Postgres, Range{ClinicianIDs: []int64{1, 2}}, true},
+		{db.Postgres, Range{ClinicianIDs: []int64{1}, RoomIDs: []int64{3}, LocationID: 4, IncludeCancelled: true}, true},
+		{db.Postgres, Range{}, false},
+		{db.Postgres, Range{RoomIDs: []int64{3}}, false},
+		{db.Postgres, Range{LocationID: 4}, false},
+		{db.SQLite, Range{ClinicianIDs: []int64{1, 2}}, false},
+	} {
+		if _, _, got := rangeWhere(tc.engine, tc.r); got != tc.want {
+			t.Errorf("rangeWhere(%s, %+v) planFixed = %v, want %v", tc.engine, tc.r, got, tc.want)
+		}
+	}
+}
